@@ -1,0 +1,146 @@
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pymongo
+import structlog
+from minio import Minio
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
+from api.middleware import HttpMetrics, RequestContextMiddleware
+from api.settings import Settings
+from schema import build_schema
+from schema.context import Stores
+from storage.accounts import AccountRepository
+from storage.audit import AuditRepository
+from storage.evidence_store import EvidenceStore, check_locked_bucket, make_client
+from storage.indexes import ensure_indexes
+from storage.mongo import Collections, Doc, connect
+from storage.schools import AreaRepository, SchoolRepository
+
+log = structlog.get_logger("app")
+READINESS_TIMEOUT = 2.0
+
+
+@dataclass
+class Backends:
+    """Connections opened by the lifespan, and the stores over them."""
+
+    mongo: pymongo.AsyncMongoClient[Doc]
+    evidence: EvidenceStore
+    stores: Stores
+
+
+def stores_of(collections: Collections) -> Stores:
+    return Stores(
+        areas=AreaRepository(collections),
+        schools=SchoolRepository(collections),
+        accounts=AccountRepository(collections),
+        audit=AuditRepository(collections),
+    )
+
+
+def s3_client(settings: Settings) -> Minio:
+    if settings.s3_endpoint is None:
+        raise RuntimeError("S3_ENDPOINT is not set")
+    return make_client(
+        settings.s3_endpoint,
+        settings.s3_access_key or "",
+        settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else "",
+        secure=settings.s3_secure,
+        region=settings.s3_region,
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    if settings.mongodb_uri is None or settings.s3_endpoint is None:
+        raise RuntimeError("MONGODB_URI and S3_ENDPOINT must be set (scripts/serve sets them for the embedded default)")
+    opened: list[Backends] = []  # filled by the lifespan; routes are built before it runs
+
+    def backends() -> Backends:
+        if not opened:
+            raise RuntimeError("backends are not open (lifespan not started)")
+        return opened[0]
+
+    def stores() -> Stores:
+        return backends().stores
+
+    registry = CollectorRegistry()
+    metrics = HttpMetrics(registry)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        assert settings.mongodb_uri is not None and settings.s3_endpoint is not None
+        mongo = connect(settings.mongodb_uri)
+        collections = Collections.of(mongo[settings.mongodb_database])
+        minio = s3_client(settings)
+        await ensure_indexes(collections)
+        await asyncio.to_thread(check_locked_bucket, minio, settings.s3_evidence_bucket)
+        opened.append(Backends(mongo, EvidenceStore(minio, settings.s3_evidence_bucket), stores_of(collections)))
+        log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
+        try:
+            yield
+        finally:
+            opened.clear()
+            await mongo.close()
+
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+        introspection=settings.app_env.value != "production",
+    )
+
+    graphql = XuejiGraphQL(
+        schema,
+        stores=stores,
+        page_size_max=settings.page_size_max,
+        graphql_ide="graphiql" if settings.is_development else None,
+        allow_queries_via_get=False,
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        opened_backends = backends()
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT):
+                await opened_backends.mongo.admin.command("ping")
+            checks["mongodb"] = "ok"
+        except Exception as e:  # noqa: BLE001 - any failure means not ready
+            checks["mongodb"] = f"unavailable: {type(e).__name__}"
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT):
+                await opened_backends.evidence.ping()
+            checks["s3"] = "ok"
+        except Exception as e:  # noqa: BLE001
+            checks["s3"] = f"unavailable: {type(e).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+
+    async def metrics_endpoint(_: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,106 @@
+"""One settings object, read from the environment.
+
+Outside `APP_ENV=development` it refuses to start with a missing or weak signing secret,
+with development-only conveniences switched on, or with HS256 in production.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32
+KNOWN_WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "minioadmin", "password", "development"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class JwtAlgorithm(StrEnum):
+    HS256 = "HS256"
+    RS256 = "RS256"
+    ES256 = "ES256"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    app_env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    mongodb_uri: str | None = None
+    mongodb_database: str = "xueji"
+
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_secure: bool = False
+    s3_evidence_bucket: str = "xueji-evidence"
+
+    jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_private_key: SecretStr | None = Field(default=None, description="only for minting tokens")
+    jwt_issuer: str = "xueji-archive"
+    jwt_audience: str = "xueji-api"
+    jwt_ttl_minutes: int = 8 * 60
+
+    graphql_max_depth: int = 12
+    graphql_max_tokens: int = 4000
+    graphql_max_aliases: int = 15
+    page_size_max: int = 100
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env is Environment.DEVELOPMENT
+
+    @property
+    def uses_embedded_services(self) -> bool:
+        return self.mongodb_uri is None and self.s3_endpoint is None
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets(self) -> Self:
+        if self.is_development:
+            return self
+        problems: list[str] = []
+        if self.jwt_algorithm is JwtAlgorithm.HS256:
+            if self.app_env is Environment.PRODUCTION:
+                problems.append("JWT_ALGORITHM must be RS256 or ES256 in production (public-key verification)")
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret.encode()) < MIN_SECRET_BYTES or secret.lower() in KNOWN_WEAK_SECRETS:
+                problems.append(f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} random bytes")
+        elif not self.jwt_public_key:
+            problems.append("JWT_PUBLIC_KEY is required for RS256/ES256")
+        if self.s3_endpoint is not None:
+            s3_secret = self.s3_secret_key.get_secret_value() if self.s3_secret_key else ""
+            if len(s3_secret) < 16 or s3_secret.lower() in KNOWN_WEAK_SECRETS:
+                problems.append("S3_SECRET_KEY must be set to a non-default secret of 16+ characters")
+        if problems:
+            raise ValueError(f"refusing to start with APP_ENV={self.app_env.value}: " + "; ".join(problems))
+        return self
+
+    def with_jwt_secret_from_data_dir(self) -> Settings:
+        """Development only: a signing secret generated once per data dir, shared by
+        `scripts/serve` and `scripts/token`, so that no default secret exists anywhere."""
+        if self.jwt_secret is not None or self.jwt_algorithm is not JwtAlgorithm.HS256:
+            return self
+        if not self.is_development:
+            raise ValueError("JWT_SECRET is required outside development")
+        path = self.data_dir / "dev-jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return self.model_copy(update={"jwt_secret": SecretStr(path.read_text().strip())})

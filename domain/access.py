@@ -1,0 +1,160 @@
+"""Authorisation, decided here and only here, from role × scope (R-A4, Art. 3, 24).
+
+Reads: `school_scope` / `area_scope` say which schools and areas an account sees; storage
+turns a `SchoolScope` into a query filter, and `SchoolScope.contains` checks one school.
+Writes: `require_writer` is the gate every mutation passes (R-A5, Art. 22), then the
+action-specific checks below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.accounts import Account, Role
+from domain.errors import PermissionDenied
+from domain.jurisdiction import AreaLevel, School, area_level, area_lineage
+
+# The school fields a scope can constrain; each maps to an indexed field in storage.
+SCHOOL_SCOPE_FIELDS = ("code", "supervisor_code", "area_code", "city_code", "province_code")
+
+
+@dataclass(frozen=True)
+class SchoolScope:
+    """The schools an account may see: everything, or those matching any one condition
+    (field, allowed values). An empty `any_of` means nothing at all."""
+
+    everything: bool
+    any_of: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def contains(self, school: School) -> bool:
+        if self.everything:
+            return True
+        values = {
+            "code": school.code,
+            "supervisor_code": school.supervisor_code,
+            "area_code": school.area_code,
+            "city_code": school.city_code,
+            "province_code": school.province_code,
+        }
+        return any(values[field] in allowed for field, allowed in self.any_of)
+
+
+NOTHING = SchoolScope(everything=False)
+
+
+def area_field(area_code: str) -> str:
+    """The school field that places a school under an area of that code's level."""
+    return {
+        AreaLevel.COUNTY: "area_code",
+        AreaLevel.CITY: "city_code",
+        AreaLevel.PROVINCE: "province_code",
+    }[area_level(area_code)]
+
+
+def school_scope(account: Account) -> SchoolScope:
+    if account.disabled:
+        return NOTHING
+    if account.role is Role.ADMIN:
+        # Schools are reference data the admin maintains; dossiers are not (least privilege).
+        return SchoolScope(everything=True)
+    code = account.scope_code
+    assert code is not None  # every other role has a scope (Account validates it)
+    if account.role is Role.SCHOOL_REGISTRAR:
+        return SchoolScope(False, (("code", frozenset({code})),))
+    if account.role is Role.COUNTY_DEPARTMENT:
+        # A county manages the schools it supervises, not the city's or province's
+        # 直管学校 that happen to stand in the county (Art. 3).
+        return SchoolScope(False, (("supervisor_code", frozenset({code})),))
+    # Cities and the province oversee every school in their area, and their own 直管学校
+    # (Art. 3). Archivists and auditors see the schools located in their area.
+    return SchoolScope(False, ((area_field(code), frozenset({code})),))
+
+
+@dataclass(frozen=True)
+class AreaScope:
+    """Areas an account sees: its own subtree, and the areas above it (the path to it)."""
+
+    everything: bool
+    subtree_prefix: str | None = None
+    lineage: frozenset[str] = frozenset()
+
+    def contains(self, code: str) -> bool:
+        if self.everything or code in self.lineage:
+            return True
+        return self.subtree_prefix is not None and code.startswith(self.subtree_prefix)
+
+
+def _prefix(area_code: str) -> str:
+    level = area_level(area_code)
+    return {AreaLevel.PROVINCE: area_code[:2], AreaLevel.CITY: area_code[:4], AreaLevel.COUNTY: area_code}[level]
+
+
+def area_scope(account: Account, registrar_school: School | None = None) -> AreaScope:
+    if account.disabled:
+        return AreaScope(everything=False)
+    if account.role is Role.ADMIN:
+        return AreaScope(everything=True)
+    if account.role is Role.SCHOOL_REGISTRAR:
+        if registrar_school is None:
+            return AreaScope(everything=False)
+        return AreaScope(False, None, frozenset(area_lineage(registrar_school.area_code)))
+    code = account.scope_code
+    assert code is not None
+    return AreaScope(False, _prefix(code), frozenset(area_lineage(code)))
+
+
+def may_see_registrars(account: Account, visible_school_code: str) -> bool:
+    """Registrar details of a school the account already sees (Art. 22 备案): for the
+    departments over it, the admin, and the school's own registrar."""
+    if account.disabled:
+        return False
+    if account.is_department or account.role is Role.ADMIN:
+        return True
+    return account.role is Role.SCHOOL_REGISTRAR and account.scope_code == visible_school_code
+
+
+def audit_school_filter(account: Account) -> SchoolScope | None:
+    """Auditors read the audit trail of the schools in their area; nobody else reads it."""
+    if account.disabled or account.role is not Role.AUDITOR:
+        return None
+    code = account.scope_code or ""
+    if area_level(code) is AreaLevel.PROVINCE:
+        return SchoolScope(everything=True)  # the whole trail, events without a school too
+    return school_scope(account)
+
+
+# -- writes -----------------------------------------------------------------------------
+
+def require_writer(account: Account) -> None:
+    """The gate in front of every mutation."""
+    if account.disabled:
+        raise PermissionDenied("this account is disabled", "ACCOUNT_DISABLED")
+    if account.role is Role.AUDITOR:
+        raise PermissionDenied("auditors have read-only access", "READ_ONLY_ROLE")
+    if account.role is Role.SCHOOL_REGISTRAR and not account.trained:
+        # Art. 22: registrars are trained before they take up the post (先培训后上岗).
+        raise PermissionDenied(
+            "this registrar has no recorded training yet; writes are allowed after training (Art. 22)",
+            "REGISTRAR_NOT_TRAINED",
+        )
+
+
+def supervises(account: Account, school: School) -> bool:
+    """The account belongs to the school's supervising department (学籍主管部门, R-A2)."""
+    return account.is_department and account.scope_code == school.supervisor_code
+
+
+def require_school_maintainer(account: Account, school: School) -> None:
+    """School contact and paper-archive details: the school's registrar or its supervisor."""
+    require_writer(account)
+    own_school = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
+    if not (own_school or supervises(account, school)):
+        raise PermissionDenied("only the school's registrar or its supervising department may change it")
+
+
+def require_training_recorder(account: Account, registrar_school: School) -> None:
+    """Art. 22: registrar details are filed with (备案) the level above, which records
+    their training: the supervising department of the registrar's school."""
+    require_writer(account)
+    if not supervises(account, registrar_school):
+        raise PermissionDenied("only the supervising department of the registrar's school records training")

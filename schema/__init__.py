@@ -1,0 +1,55 @@
+"""The GraphQL schema: thin types, queries and mutations over `domain/`, grouped by area
+of the domain (jurisdiction, accounts, audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from graphql import GraphQLError
+
+from schema.accounts.mutations import AccountMutations
+from schema.accounts.queries import AccountQueries
+from schema.audit.queries import AuditQueries
+from schema.jurisdiction.mutations import JurisdictionMutations
+from schema.jurisdiction.queries import JurisdictionQueries
+
+EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED"})
+
+
+@strawberry.type
+class Query(AccountQueries, JurisdictionQueries, AuditQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(AccountMutations, JurisdictionMutations):
+    pass
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    """Validation errors and our coded errors are shown; anything else is masked."""
+    if error.original_error is None:
+        return False
+    return (error.extensions or {}).get("code") not in EXPOSED_ERROR_CODES
+
+
+def build_schema(
+    *, max_depth: int = 12, max_tokens: int = 4000, max_aliases: int = 15, introspection: bool = True
+) -> strawberry.Schema:
+    extensions: Sequence[SchemaExtension | type[SchemaExtension]] = [
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxTokensLimiter(max_token_count=max_tokens),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
+        *([] if introspection else [DisableIntrospection()]),
+    ]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))

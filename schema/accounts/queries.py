@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import strawberry
+
+from schema.accounts.types import Viewer
+from schema.context import Info
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(description="The signed-in account.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.account)

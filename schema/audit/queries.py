@@ -1,0 +1,52 @@
+"""The audit trail, for auditors (R-A4, R-A6)."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.access import audit_school_filter
+from schema.audit.types import AuditEvent
+from schema.context import Info
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+
+
+@strawberry.input
+class AuditEventFilter:
+    actor: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(description="Audit events about schools in your area, newest first. Auditors only.")
+    async def audit_events(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        filter: AuditEventFilter | None = None,
+    ) -> Connection[AuditEvent]:
+        ctx = info.context
+        allowed = audit_school_filter(ctx.account)
+        if allowed is None:
+            raise GraphQLError("the audit trail is for auditors", extensions={"code": "FORBIDDEN"})
+        school_codes = None if allowed.everything else await ctx.stores.schools.codes(allowed)
+        f = filter or AuditEventFilter()
+        cursor = decode_cursor("audit", after)
+        if cursor is not None and not _is_object_id(cursor):
+            raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT", "field": "after"})
+        page = await ctx.stores.audit.page(
+            school_codes=school_codes,
+            actor=f.actor,
+            target_type=f.target_type,
+            target_id=f.target_id,
+            after=cursor,
+            first=check_first(first, ctx.page_size_max),
+        )
+        return connection("audit", page.map(AuditEvent.of))
+
+
+def _is_object_id(value: str) -> bool:
+    return len(value) == 24 and all(c in "0123456789abcdef" for c in value)

@@ -1,0 +1,71 @@
+"""Typed mutation errors, Saleor style: each mutation has its own error type whose `code`
+is an enum of the stable codes that mutation can return. `fail` turns a DomainError into
+that type, and refuses (loudly, in tests) a code the mutation did not declare."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import strawberry
+
+from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+# Codes every mutation can return, whatever it does.
+COMMON_CODES = ("PERMISSION_DENIED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "ACCOUNT_DISABLED", "NOT_FOUND")
+
+
+E = TypeVar("E")
+
+
+def error_codes(name: str, *codes: str) -> type[Enum]:
+    """The enum of stable codes for one mutation's error type."""
+    members = dict.fromkeys((*COMMON_CODES, *codes))
+    enum = Enum(name, {code: code for code in members})  # type: ignore[misc]
+    return strawberry.enum(enum, description=f"Stable codes of {name.removesuffix('Code')}.")  # type: ignore[no-any-return]
+
+
+def fail(error_type: type[E], code_enum: type[Enum], error: DomainError) -> E:
+    try:
+        code = code_enum[error.code]
+    except KeyError as e:  # a rule raised a code this mutation does not declare
+        raise RuntimeError(f"{error.code} is not declared in {code_enum.__name__}") from e
+    kwargs: dict[str, Any] = {"field": error.field, "message": error.message, "code": code}
+    return error_type(**kwargs)
+
+
+S = TypeVar("S")
+
+
+@dataclass
+class Outcome(Generic[S]):
+    """What a successful mutation body returns: its result and what to audit about it."""
+
+    result: S
+    school_code: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+async def audited(
+    ctx: Context,
+    *,
+    action: str,
+    target: tuple[str, str],
+    errors: tuple[type[E], type[Enum]],
+    body: Callable[[], Awaitable[Outcome[S]]],
+) -> S | E:
+    """Run a mutation body; a DomainError becomes the mutation's typed error. Either way
+    the attempt goes to the audit trail (who, what, when, from where, outcome)."""
+    target_type, target_id = target
+    try:
+        outcome = await body()
+    except DomainError as e:
+        await ctx.audit(action, target_type, target_id, e.code, details={"field": e.field})
+        return fail(errors[0], errors[1], e)
+    await ctx.audit(action, target_type, target_id, school_code=outcome.school_code, details=outcome.details)
+    return outcome.result

@@ -1,0 +1,96 @@
+"""Maintaining a school's contact details and paper-archive location (Art. 9)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.access import require_school_maintainer
+from domain.errors import DomainError, NotFound
+from schema.context import Info
+from schema.errors import Outcome, audited, error_codes
+from schema.jurisdiction.types import School
+
+UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG")
+MAX_TEXT = 200
+
+
+@strawberry.input
+class UpdateSchoolContactInput:
+    code: str = strawberry.field(description="The school identifier.")
+    address: str | None = None
+    phone: str | None = None
+    paper_archive_location: str | None = strawberry.field(
+        default=None, description="Where the paper archive files are kept (room, cabinet)."
+    )
+
+
+@strawberry.type
+class UpdateSchoolContactSuccess:
+    school: School
+
+
+@strawberry.type
+class UpdateSchoolContactError:
+    field: str | None
+    message: str
+    code: UpdateSchoolContactErrorCode  # type: ignore[valid-type]
+
+
+UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolContactError, strawberry.union("UpdateSchoolContactResult")]
+
+
+def _check(input: UpdateSchoolContactInput) -> dict[str, str]:
+    given = {
+        name: value.strip()
+        for name, value in (
+            ("address", input.address),
+            ("phone", input.phone),
+            ("paperArchiveLocation", input.paper_archive_location),
+        )
+        if value is not None
+    }
+    if not given:
+        raise DomainError(None, "give at least one of address, phone, paperArchiveLocation", "NOTHING_TO_CHANGE")
+    for name, value in given.items():
+        if len(value) > MAX_TEXT:
+            raise DomainError(name, f"at most {MAX_TEXT} characters", "VALUE_TOO_LONG")
+    return given
+
+
+@strawberry.type
+class JurisdictionMutations:
+    @strawberry.mutation(description="The school's registrar or its supervising department updates its contact details.")
+    async def update_school_contact(
+        self, info: Info, input: UpdateSchoolContactInput
+    ) -> UpdateSchoolContactResult:
+        ctx = info.context
+
+        async def body() -> Outcome[UpdateSchoolContactSuccess]:
+            school = await ctx.stores.schools.get(input.code, ctx.school_scope)
+            if school is None:
+                raise NotFound("code", "school")
+            require_school_maintainer(ctx.account, school)
+            given = _check(input)
+            updated = await ctx.stores.schools.update_contact(
+                school.code,
+                address=given.get("address"),
+                phone=given.get("phone"),
+                paper_archive_location=given.get("paperArchiveLocation"),
+            )
+            assert updated is not None
+            before = {"address": school.address, "phone": school.phone, "paperArchiveLocation": school.paper_archive_location}
+            return Outcome(
+                UpdateSchoolContactSuccess(school=School.of(updated)),
+                school_code=school.code,
+                details={"before": {k: before[k] for k in given}, "after": given},
+            )
+
+        return await audited(
+            ctx,
+            action="mutation:updateSchoolContact",
+            target=("school", input.code),
+            errors=(UpdateSchoolContactError, UpdateSchoolContactErrorCode),
+            body=body,
+        )

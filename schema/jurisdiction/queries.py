@@ -1,0 +1,58 @@
+"""Queries over areas and schools; every result is filtered by the caller's scope."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.context import Info
+from schema.inputs import check_area_code
+from schema.jurisdiction.types import Area, School, SchoolKind
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+
+
+@strawberry.input(description="Narrow the schools list. All filters combine with AND.")
+class SchoolFilter:
+    area_code: str | None = strawberry.field(default=None, description="Province, city or county code.")
+    kind: SchoolKind | None = None  # type: ignore[valid-type]
+    supervisor_code: str | None = strawberry.field(default=None, description="Supervising department's area code.")
+
+
+@strawberry.type
+class JurisdictionQueries:
+    @strawberry.field(description="Areas you may see: your own area, those below it and the path above it.")
+    async def areas(self, info: Info, parent_code: str | None = None) -> list[Area]:
+        scope = await info.context.area_scope()
+        return [Area.of(a) for a in await info.context.stores.areas.list(parent_code=parent_code) if scope.contains(a.code)]
+
+    @strawberry.field(description="One area by its 6-digit code; null when missing or outside your scope.")
+    async def area(self, info: Info, code: str) -> Area | None:
+        if not (await info.context.area_scope()).contains(code):
+            return None
+        found = await info.context.loaders.area.load(code)
+        return Area.of(found) if found else None
+
+    @strawberry.field(description="Schools in your scope, ordered by school identifier.")
+    async def schools(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        filter: SchoolFilter | None = None,
+    ) -> Connection[School]:
+        f = filter or SchoolFilter()
+        if f.area_code is not None:
+            check_area_code(f.area_code)
+        page = await info.context.stores.schools.page(
+            info.context.school_scope,
+            area_code=f.area_code,
+            kind=f.kind,
+            supervisor_code=f.supervisor_code,
+            after=decode_cursor("school", after),
+            first=check_first(first, info.context.page_size_max),
+        )
+        return connection("school", page.map(School.of))
+
+    @strawberry.field(description="One school by its 10-digit identifier; null when missing or outside your scope.")
+    async def school(self, info: Info, code: str) -> School | None:
+        found = await info.context.stores.schools.get(code, info.context.school_scope)
+        return School.of(found) if found else None

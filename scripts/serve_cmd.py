@@ -1,0 +1,62 @@
+"""`scripts/serve`: start (or connect to) the backing services, set up the bucket, indexes
+and demo data, then run uvicorn. Stops the services it started on exit and on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+import structlog
+import uvicorn
+
+from api.app import create_app, s3_client
+from api.logging import configure_logging
+from api.settings import Settings
+from storage.embedded import EmbeddedServices
+from storage.setup import prepare
+
+log = structlog.get_logger("serve")
+
+
+@contextlib.contextmanager
+def backing_services(settings: Settings) -> Iterator[Settings]:
+    if not settings.uses_embedded_services:
+        yield settings
+        return
+    if settings.mongodb_uri is not None or settings.s3_endpoint is not None:
+        sys.exit("set both MONGODB_URI and S3_ENDPOINT, or neither (embedded default)")
+    services = EmbeddedServices(settings.data_dir)
+    endpoints = services.start()
+    try:
+        log.info("embedded services started", mongodb=endpoints.mongodb_uri, s3=endpoints.s3_endpoint)
+        yield Settings(**{**settings.model_dump(), **{k.lower(): v for k, v in endpoints.as_env().items()}})
+    finally:
+        services.stop()
+        log.info("embedded services stopped")
+
+
+async def prepare_deployment(settings: Settings, *, demo: bool) -> None:
+    assert settings.mongodb_uri is not None
+    await prepare(settings.mongodb_uri, settings.mongodb_database, s3_client(settings), settings.s3_evidence_bucket, demo=demo)
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if settings.is_development:
+        settings = settings.with_jwt_secret_from_data_dir()
+    with backing_services(settings) as ready:
+        asyncio.run(prepare_deployment(ready, demo=ready.is_development or os.environ.get("SEED_DEMO") == "1"))
+        base = f"http://{ready.host}:{ready.port}"
+        explorer = f"{base}/graphql" + ("  (GraphiQL explorer)" if ready.is_development else "")
+        print(f"\n  学籍 archive API: {explorer}", flush=True)
+        print("  accounts: ./scripts/token --list    token: ./scripts/token LOGIN", flush=True)
+        print('  then send "Authorization: Bearer <token>" with each request\n', flush=True)
+        uvicorn.run(create_app(ready), host=ready.host, port=ready.port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

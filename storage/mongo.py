@@ -1,0 +1,43 @@
+"""The MongoDB connection (PyMongo's async API) and the collections we use.
+
+Only what both FerretDB 1.24 and MongoDB 7+ support is used: single-document atomic
+updates guarded by a `version` field, plain and unique indexes, no transactions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+Doc = dict[str, Any]
+
+
+def connect(uri: str, *, app_name: str = "xueji-archive", **options: Any) -> AsyncMongoClient[Doc]:
+    return AsyncMongoClient(
+        uri,
+        appname=app_name,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=3000,
+        **options,
+    )
+
+
+@dataclass(frozen=True)
+class Collections:
+    areas: AsyncCollection[Doc]
+    schools: AsyncCollection[Doc]
+    accounts: AsyncCollection[Doc]
+    audit: AsyncCollection[Doc]
+
+    @classmethod
+    def of(cls, db: AsyncDatabase[Doc]) -> Collections:
+        return cls(
+            areas=db["areas"],
+            schools=db["schools"],
+            accounts=db["accounts"],
+            audit=db["audit_events"],
+        )
