@@ -81,14 +81,15 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         assert settings.mongodb_uri is not None and settings.s3_endpoint is not None
-        mongo = connect(settings.mongodb_uri)
-        collections = Collections.of(mongo[settings.mongodb_database])
         minio = s3_client(settings)
-        await ensure_indexes(collections)
+        # Refuse to start unless the evidence bucket is object-locked (R-E3).
         await asyncio.to_thread(check_locked_bucket, minio, settings.s3_evidence_bucket)
-        opened.append(Backends(mongo, EvidenceStore(minio, settings.s3_evidence_bucket), stores_of(collections)))
-        log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
+        mongo = connect(settings.mongodb_uri)
         try:
+            collections = Collections.of(mongo[settings.mongodb_database])
+            await ensure_indexes(collections)
+            opened.append(Backends(mongo, EvidenceStore(minio, settings.s3_evidence_bucket), stores_of(collections)))
+            log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             yield
         finally:
             opened.clear()
@@ -98,7 +99,7 @@ def create_app(settings: Settings) -> Starlette:
         max_depth=settings.graphql_max_depth,
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
-        introspection=settings.app_env.value != "production",
+        introspection=not settings.is_production,
     )
 
     graphql = XuejiGraphQL(

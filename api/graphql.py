@@ -44,7 +44,7 @@ class AuthenticatedGraphQL:
             and request.method == "GET"
             and "text/html" in request.headers.get("accept", "")
         ):
-            await self.graphql(scope, receive, send)
+            await (await self.graphql.render_graphql_ide(request))(scope, receive, send)
             return
         try:
             login = verify_token(self.settings, request.headers.get("authorization"))

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 15
     page_size_max: int = 100
 
+    def replace(self, **changes: object) -> Settings:
+        """A validated copy with some values changed."""
+        return type(self)(**{**self.model_dump(), **changes})
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is Environment.PRODUCTION
+
     @property
     def is_development(self) -> bool:
         return self.app_env is Environment.DEVELOPMENT
@@ -103,4 +111,4 @@ class Settings(BaseSettings):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
-        return self.model_copy(update={"jwt_secret": SecretStr(path.read_text().strip())})
+        return self.replace(jwt_secret=SecretStr(path.read_text().strip()))

@@ -3,7 +3,7 @@ of the domain (jurisdiction, accounts, audit)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
@@ -45,11 +45,13 @@ def _is_internal(error: GraphQLError) -> bool:
 def build_schema(
     *, max_depth: int = 12, max_tokens: int = 4000, max_aliases: int = 15, introspection: bool = True
 ) -> strawberry.Schema:
-    extensions: Sequence[SchemaExtension | type[SchemaExtension]] = [
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxTokensLimiter(max_token_count=max_tokens),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
-        *([] if introspection else [DisableIntrospection()]),
+    # Factories, so that each request gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
     ]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -26,8 +26,8 @@ E = TypeVar("E")
 def error_codes(name: str, *codes: str) -> type[Enum]:
     """The enum of stable codes for one mutation's error type."""
     members = dict.fromkeys((*COMMON_CODES, *codes))
-    enum = Enum(name, {code: code for code in members})  # type: ignore[misc]
-    return strawberry.enum(enum, description=f"Stable codes of {name.removesuffix('Code')}.")  # type: ignore[no-any-return]
+    enum: type[Enum] = Enum(name, {code: code for code in members})  # type: ignore[misc]
+    return strawberry.enum(enum, description=f"Stable codes of {name.removesuffix('Code')}.")
 
 
 def fail(error_type: type[E], code_enum: type[Enum], error: DomainError) -> E:

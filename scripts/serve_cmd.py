@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import structlog
 import uvicorn
 
-from api.app import create_app, s3_client
+from api.app import create_app
 from api.logging import configure_logging
 from api.settings import Settings
 from storage.embedded import EmbeddedServices
-from storage.setup import prepare
+from scripts.init_cmd import prepare_deployment
 
 log = structlog.get_logger("serve")
 
@@ -32,15 +32,10 @@ def backing_services(settings: Settings) -> Iterator[Settings]:
     endpoints = services.start()
     try:
         log.info("embedded services started", mongodb=endpoints.mongodb_uri, s3=endpoints.s3_endpoint)
-        yield Settings(**{**settings.model_dump(), **{k.lower(): v for k, v in endpoints.as_env().items()}})
+        yield settings.replace(**{k.lower(): v for k, v in endpoints.as_env().items()})
     finally:
         services.stop()
         log.info("embedded services stopped")
-
-
-async def prepare_deployment(settings: Settings, *, demo: bool) -> None:
-    assert settings.mongodb_uri is not None
-    await prepare(settings.mongodb_uri, settings.mongodb_database, s3_client(settings), settings.s3_evidence_bucket, demo=demo)
 
 
 def main() -> None:

@@ -48,7 +48,8 @@ class AccountRepository:
         return _from_doc(doc) if doc else None
 
     async def registrars_of(self, school_codes: list[str]) -> list[Account]:
-        query = {"scope_code": {"$in": school_codes}, "role": Role.SCHOOL_REGISTRAR.value}
+        """The current (not disabled) registrars of these schools."""
+        query = {"scope_code": {"$in": school_codes}, "role": Role.SCHOOL_REGISTRAR.value, "disabled": False}
         return [_from_doc(d) async for d in self._c.find(query).sort("_id", 1)]
 
     async def record_training(self, login: str, on: date) -> Account | None:

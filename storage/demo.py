@@ -53,6 +53,7 @@ ACCOUNTS = [
     Account("jinshui.dept", "金水区教育局学籍股", R.COUNTY_DEPARTMENT, "410105"),
     Account("zhongyuan.dept", "中原区教育局学籍股", R.COUNTY_DEPARTMENT, "410102"),
     Account("zhongmou.dept", "中牟县教育局学籍股", R.COUNTY_DEPARTMENT, "410122"),
+    Account("hongqi.dept", "红旗区教育局学籍股", R.COUNTY_DEPARTMENT, "410702"),
     Account("laocheng.dept", "老城区教育局学籍股", R.COUNTY_DEPARTMENT, "410302"),
     Account("weiwu.registrar", "纬五路一小学籍管理员", R.SCHOOL_REGISTRAR, "2141010501", TRAINED, "0371-60000001"),
     Account("wenhua.registrar", "文化路二小学籍管理员", R.SCHOOL_REGISTRAR, "2141010502", TRAINED),

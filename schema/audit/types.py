@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -39,5 +40,5 @@ class AuditEvent:
             request_id=e.request_id,
             ip=e.ip,
             user_agent=e.user_agent,
-            details=e.details,
+            details=cast(JSON, e.details),
         )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from domain import jurisdiction as j
 from domain.access import may_see_registrars
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.accounts.types import Registrar
 
 AreaLevel = strawberry.enum(j.AreaLevel, description="Level of an administrative area.")
 SchoolKind = strawberry.enum(j.SchoolKind, description="Kinds of school these rules apply to (Art. 2).")

@@ -1,0 +1,18 @@
+"""Write the GraphQL SDL to schema.graphql (a test checks that it matches the code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schema import build_schema
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+if __name__ == "__main__":
+    SDL_PATH.write_text(sdl(), encoding="utf-8")
+    print(f"wrote {SDL_PATH}")

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from api.settings import Settings
+from storage.embedded import Endpoints
+from tests.support import ApiServer, GraphQLClient, backing_services, settings_for
+
+
+@pytest.fixture(scope="session")
+def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    with backing_services(tmp_path_factory.mktemp("services")) as (found, _):
+        yield found
+
+
+@pytest.fixture(scope="session")
+def api(endpoints: Endpoints) -> Iterator[ApiServer]:
+    server = ApiServer(settings_for(endpoints)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(api: ApiServer) -> Settings:
+    return api.settings
+
+
+@pytest.fixture
+def http(api: ApiServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api.base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.Client, settings: Settings) -> GraphQLClient:
+    return GraphQLClient(http, settings)
+
+
+@pytest.fixture(scope="session")
+def db(api: ApiServer) -> Iterator[Any]:
+    """Direct access to the test database, for arranging state and checking what changed."""
+    assert api.settings.mongodb_uri is not None
+    client: MongoClient[dict[str, Any]] = MongoClient(api.settings.mongodb_uri, tz_aware=True)
+    yield client[api.settings.mongodb_database]
+    client.close()

@@ -1,0 +1,132 @@
+"""Test support: the real backing services, the API served by uvicorn on a free port, and a
+small GraphQL client that signs requests as a given account."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from pydantic import SecretStr
+
+from api.app import create_app, s3_client
+from api.auth import mint_token
+from api.settings import Settings
+from storage.embedded import EmbeddedServices, Endpoints, free_port
+from storage.setup import prepare
+
+EXTERNAL = bool(os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"))
+
+
+@contextmanager
+def backing_services(data_dir: Path) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
+    """The servers named in the environment, or freshly started embedded ones."""
+    if EXTERNAL:
+        yield (
+            Endpoints(
+                mongodb_uri=os.environ["MONGODB_URI"],
+                s3_endpoint=os.environ["S3_ENDPOINT"],
+                s3_access_key=os.environ.get("S3_ACCESS_KEY", ""),
+                s3_secret_key=os.environ.get("S3_SECRET_KEY", ""),
+            ),
+            None,
+        )
+        return
+    services = EmbeddedServices(data_dir)
+    with services as endpoints:
+        yield endpoints, services
+
+
+def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
+    """Settings for one test deployment: its own database and bucket on the servers."""
+    suffix = secrets.token_hex(4)
+    values: dict[str, Any] = {
+        "app_env": "test",
+        "mongodb_uri": endpoints.mongodb_uri,
+        "mongodb_database": f"xueji_test_{suffix}",
+        "s3_endpoint": endpoints.s3_endpoint,
+        "s3_access_key": endpoints.s3_access_key,
+        "s3_secret_key": SecretStr(endpoints.s3_secret_key),
+        "s3_secure": os.environ.get("S3_SECURE", "false") == "true",
+        "s3_evidence_bucket": f"xueji-test-{suffix}",
+        "jwt_secret": SecretStr(secrets.token_urlsafe(48)),
+        **overrides,
+    }
+    return Settings(**values)
+
+
+class ApiServer:
+    """The real ASGI app under uvicorn in a background thread, on a free port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_config=None, access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+
+    def start(self, *, seed: bool = True) -> ApiServer:
+        assert self.settings.mongodb_uri is not None
+        asyncio.run(
+            prepare(
+                self.settings.mongodb_uri,
+                self.settings.mongodb_database,
+                s3_client(self.settings),
+                self.settings.s3_evidence_bucket,
+                demo=seed,
+            )
+        )
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+@dataclass
+class GraphQLClient:
+    """POSTs GraphQL as a given account; `as_` names the login whose token is minted."""
+
+    http: httpx.Client
+    settings: Settings
+
+    def token(self, login: str, ttl: timedelta | None = None) -> str:
+        return mint_token(self.settings, login, ttl=ttl)
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None, **kw: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token(as_)}"} if as_ else {}
+        headers.update(kw.pop("headers", {}))
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw)
+
+    def __call__(self, query: str, variables: dict[str, Any] | None = None, *, as_: str) -> dict[str, Any]:
+        """Data of a successful request; fails the test on any GraphQL error."""
+        response = self.post(query, variables, as_=as_)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def errors(self, query: str, variables: dict[str, Any] | None = None, *, as_: str) -> list[dict[str, Any]]:
+        """The GraphQL errors of a request that is expected to fail."""
+        body = self.post(query, variables, as_=as_).json()
+        assert body.get("errors"), f"expected errors, got {body}"
+        errors: list[dict[str, Any]] = body["errors"]
+        return errors
