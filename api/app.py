@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pymongo
+from pymongo import monitoring
 import structlog
 from minio import Minio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -23,10 +24,13 @@ from schema import build_schema
 from schema.context import Stores
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository
+from storage.corrections import CorrectionRepository
 from storage.evidence_store import EvidenceStore, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
+from storage.sections import SectionRepository
+from storage.students import StudentRepository
 
 log = structlog.get_logger("app")
 READINESS_TIMEOUT = 2.0
@@ -47,6 +51,9 @@ def stores_of(collections: Collections) -> Stores:
         schools=SchoolRepository(collections),
         accounts=AccountRepository(collections),
         audit=AuditRepository(collections),
+        students=StudentRepository(collections),
+        corrections=CorrectionRepository(collections),
+        sections=SectionRepository(collections),
     )
 
 
@@ -62,7 +69,7 @@ def s3_client(settings: Settings) -> Minio:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._EventListener] = ()) -> Starlette:
     if settings.mongodb_uri is None or settings.s3_endpoint is None:
         raise RuntimeError("MONGODB_URI and S3_ENDPOINT must be set (scripts/serve sets them for the embedded default)")
     opened: list[Backends] = []  # filled by the lifespan; routes are built before it runs
@@ -84,7 +91,7 @@ def create_app(settings: Settings) -> Starlette:
         minio = s3_client(settings)
         # Refuse to start unless the evidence bucket is object-locked (R-E3).
         await asyncio.to_thread(check_locked_bucket, minio, settings.s3_evidence_bucket)
-        mongo = connect(settings.mongodb_uri)
+        mongo = connect(settings.mongodb_uri, event_listeners=list(mongo_listeners))
         try:
             collections = Collections.of(mongo[settings.mongodb_database])
             await ensure_indexes(collections)

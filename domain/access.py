@@ -123,6 +123,22 @@ def audit_school_filter(account: Account) -> SchoolScope | None:
     return school_scope(account)
 
 
+def student_scope(account: Account) -> SchoolScope:
+    """Dossiers are seen through their current school; the system admin sees none."""
+    if account.role is Role.ADMIN:
+        return NOTHING
+    return school_scope(account)
+
+
+def may_read_personal(account: Account, school: School) -> bool:
+    """Unmasked identifiers, addresses, phones and health data (Art. 24, R-A6): for the
+    school's own registrar and its supervising department, who need them to work."""
+    if account.disabled:
+        return False
+    own = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
+    return own or supervises(account, school)
+
+
 # -- writes -----------------------------------------------------------------------------
 
 def require_writer(account: Account) -> None:
@@ -158,3 +174,24 @@ def require_training_recorder(account: Account, registrar_school: School) -> Non
     require_writer(account)
     if not supervises(account, registrar_school):
         raise PermissionDenied("only the supervising department of the registrar's school records training")
+
+
+def require_school_registrar(account: Account, school: School) -> None:
+    """Enrolment and dossier upkeep: the registrar of that school keys them in (Art. 6)."""
+    require_writer(account)
+    if not (account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code):
+        raise PermissionDenied("only the school's registrar keys in its students' records")
+
+
+def require_verifier(account: Account, school: School) -> None:
+    """核准 of new dossiers: the school's supervising department (Art. 6)."""
+    require_writer(account)
+    if not supervises(account, school):
+        raise PermissionDenied("only the school's supervising department verifies its dossiers")
+
+
+def require_schema_publisher(account: Account) -> None:
+    """The province extends the dossier sections (Art. 3: 省级统筹)."""
+    require_writer(account)
+    if account.role is not Role.PROVINCE_DEPARTMENT:
+        raise PermissionDenied("only the province publishes section schemas")

@@ -10,6 +10,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from domain.access import SchoolScope
 from domain.accounts import Account
+from domain.corrections import Correction, CorrectionState, DecisionRecord
+from domain.dossier import Dossier, StudentState
+from domain.sections import Section
 from domain.jurisdiction import Area, School, SchoolKind
 
 T = TypeVar("T")
@@ -46,6 +49,69 @@ class AuditEvent:
     details: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to a dossier (Art. 6 (1)): field → (old, new), who, when, why."""
+
+    dossier_id: str
+    at: datetime
+    actor: str
+    action: str  # ENROLLED, UPDATED, CORRECTED, VERIFIED, RETURNED, …
+    changes: dict[str, tuple[Any, Any]]
+    reason: str | None = None
+    evidence: tuple[str, ...] = ()
+    business_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentFilter:
+    school_code: str | None = None
+    grade: int | None = None
+    class_name: str | None = None
+    state: StudentState | None = None
+    entry_year: int | None = None
+    name_prefix: str | None = None
+    verified: bool | None = None
+    incomplete: bool | None = None
+    completeness_overdue_on: date | None = None  # incomplete and past the Art. 6 month on this day
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    """A dossier with what storage derives from it: the fields still missing (Art. 6)."""
+
+    dossier: Dossier
+    missing: tuple[str, ...]
+
+
+class EnrolledElsewhere(Exception):
+    """The identity already has a dossier (Art. 8: one person, one status)."""
+
+    def __init__(self, existing: Dossier) -> None:
+        super().__init__(existing.number)
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class SectionSchema:
+    section: Section
+    version: int
+    schema: dict[str, Any]
+    published_by: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class SectionEntry:
+    id: str
+    dossier_id: str
+    section: Section
+    schema_version: int
+    data: dict[str, Any]
+    recorded_by: str
+    recorded_at: datetime
 
 
 class AreaStore(Protocol):
@@ -90,3 +156,39 @@ class AuditLog(Protocol):
         after: str | None,
         first: int,
     ) -> Page[AuditEvent]: ...
+
+
+class StudentStore(Protocol):
+    async def next_sequence(self, prefix: str) -> int: ...
+    async def insert_new(self, dossier: Dossier) -> Dossier: ...
+    async def claim_identity(self, key: str, dossier_id: str) -> Dossier | None: ...
+    async def identity_holder(self, key: str) -> Dossier | None: ...
+    async def release_identity(self, key: str, dossier_id: str) -> None: ...
+    async def by_number(self, number: str, school_codes: Sequence[str] | None) -> StudentRow | None: ...
+    async def by_id(self, dossier_id: str) -> Dossier | None: ...
+    async def page(
+        self, school_codes: Sequence[str] | None, f: StudentFilter, *, after: str | None, first: int
+    ) -> Page[StudentRow]: ...
+    async def with_keys(self, keys: Sequence[str], limit: int = 50) -> list[tuple[Dossier, list[str]]]: ...
+    async def replace(self, before: Dossier, after: Dossier) -> bool: ...
+    async def lock_business(self, dossier_id: str, business_id: str) -> bool: ...
+    async def release_business(self, dossier_id: str, business_id: str) -> None: ...
+    async def append_history(self, entry: HistoryEntry) -> None: ...
+    async def history(self, dossier_id: str) -> list[HistoryEntry]: ...
+
+
+class CorrectionStore(Protocol):
+    async def insert(self, correction: Correction) -> None: ...
+    async def get(self, correction_id: str) -> Correction | None: ...
+    async def exists(self, correction_id: str) -> bool: ...
+    async def record_decision(
+        self, correction: Correction, record: DecisionRecord, state: CorrectionState
+    ) -> Correction | None: ...
+    async def for_dossier(self, dossier_id: str) -> list[Correction]: ...
+
+
+class SectionStore(Protocol):
+    async def latest(self, section: Section) -> SectionSchema | None: ...
+    async def publish(self, schema: SectionSchema) -> bool: ...
+    async def add_entry(self, entry: SectionEntry) -> None: ...
+    async def entries(self, dossier_id: str, section: Section | None) -> list[SectionEntry]: ...

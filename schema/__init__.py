@@ -21,17 +21,22 @@ from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
+from schema.corrections.mutations import CorrectionMutations
+from schema.corrections.queries import CorrectionQueries
+from schema.students.mutations import StudentMutations
+from schema.students.queries import StudentQueries
+from schema.students.sections import SectionMutations
 
 EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED"})
 
 
 @strawberry.type
-class Query(AccountQueries, JurisdictionQueries, AuditQueries):
+class Query(AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, AuditQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, JurisdictionMutations):
+class Mutation(AccountMutations, JurisdictionMutations, StudentMutations, CorrectionMutations, SectionMutations):
     pass
 
 

@@ -10,10 +10,19 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from domain.access import AreaScope, SchoolScope, area_scope, school_scope
+from domain.access import AreaScope, SchoolScope, area_scope, school_scope, student_scope
 from domain.accounts import Account, Role
 from domain.jurisdiction import Area, School
-from domain.ports import AccountStore, AreaStore, AuditEvent, AuditLog, SchoolStore
+from domain.ports import (
+    AccountStore,
+    AreaStore,
+    AuditEvent,
+    AuditLog,
+    CorrectionStore,
+    SchoolStore,
+    SectionStore,
+    StudentStore,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,9 @@ class Stores:
     schools: SchoolStore
     accounts: AccountStore
     audit: AuditLog
+    students: StudentStore
+    corrections: CorrectionStore
+    sections: SectionStore
 
 
 @dataclass
@@ -51,11 +63,20 @@ class Context:
     loaders: Loaders
     request_id: str
     page_size_max: int
-    _registrar_school: School | None = field(default=None, repr=False)
+    _student_school_codes: list[str] | None = field(default=None, repr=False)
+    _student_codes_loaded: bool = field(default=False, repr=False)
 
     @property
     def school_scope(self) -> SchoolScope:
         return school_scope(self.account)
+
+    async def student_school_codes(self) -> list[str] | None:
+        """The schools whose students the caller sees (None: every school). Once per request."""
+        if not self._student_codes_loaded:
+            scope = student_scope(self.account)
+            self._student_school_codes = None if scope.everything else await self.stores.schools.codes(scope)
+            self._student_codes_loaded = True
+        return self._student_school_codes
 
     async def area_scope(self) -> AreaScope:
         school = None

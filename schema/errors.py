@@ -30,12 +30,19 @@ def error_codes(name: str, *codes: str) -> type[Enum]:
     return strawberry.enum(enum, description=f"Stable codes of {name.removesuffix('Code')}.")
 
 
-def fail(error_type: type[E], code_enum: type[Enum], error: DomainError) -> E:
+def fail(
+    error_type: type[E],
+    code_enum: type[Enum],
+    error: DomainError,
+    extra: Callable[[DomainError], dict[str, Any]] | None = None,
+) -> E:
     try:
         code = code_enum[error.code]
     except KeyError as e:  # a rule raised a code this mutation does not declare
         raise RuntimeError(f"{error.code} is not declared in {code_enum.__name__}") from e
     kwargs: dict[str, Any] = {"field": error.field, "message": error.message, "code": code}
+    if extra is not None:
+        kwargs.update(extra(error))
     return error_type(**kwargs)
 
 
@@ -58,6 +65,7 @@ async def audited(
     target: tuple[str, str],
     errors: tuple[type[E], type[Enum]],
     body: Callable[[], Awaitable[Outcome[S]]],
+    extra: Callable[[DomainError], dict[str, Any]] | None = None,
 ) -> S | E:
     """Run a mutation body; a DomainError becomes the mutation's typed error. Either way
     the attempt goes to the audit trail (who, what, when, from where, outcome)."""
@@ -66,6 +74,6 @@ async def audited(
         outcome = await body()
     except DomainError as e:
         await ctx.audit(action, target_type, target_id, e.code, details={"field": e.field})
-        return fail(errors[0], errors[1], e)
+        return fail(errors[0], errors[1], e, extra)
     await ctx.audit(action, target_type, target_id, school_code=outcome.school_code, details=outcome.details)
     return outcome.result

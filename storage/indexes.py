@@ -23,6 +23,20 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("at", DESCENDING)], name="target_at"),
         IndexModel([("school_code", ASCENDING), ("at", DESCENDING)], name="school_at"),
     ],
+    "students": [
+        IndexModel([("numbers", ASCENDING)], name="numbers"),  # current number and aliases
+        IndexModel([("school_code", ASCENDING), ("_id", ASCENDING)], name="school"),
+        IndexModel([("school_code", ASCENDING), ("grade", ASCENDING), ("class_name", ASCENDING)], name="class"),
+        IndexModel([("name", ASCENDING)], name="name"),
+        IndexModel([("dup_keys", ASCENDING)], name="dup_keys"),
+        IndexModel([("complete", ASCENDING), ("complete_by", ASCENDING)], name="completeness"),
+        IndexModel([("verification", ASCENDING), ("school_code", ASCENDING)], name="verification"),
+    ],
+    # `identities` and `counters` are keyed by `_id`: the unique index every server has.
+    "dossier_history": [IndexModel([("dossier_id", ASCENDING), ("at", ASCENDING)], name="dossier_at")],
+    "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
+    "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
+    "section_entries": [IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING)], name="dossier_section")],
 }
 
 

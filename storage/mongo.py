@@ -32,6 +32,13 @@ class Collections:
     schools: AsyncCollection[Doc]
     accounts: AsyncCollection[Doc]
     audit: AsyncCollection[Doc]
+    students: AsyncCollection[Doc]
+    identities: AsyncCollection[Doc]
+    counters: AsyncCollection[Doc]
+    dossier_history: AsyncCollection[Doc]
+    corrections: AsyncCollection[Doc]
+    section_schemas: AsyncCollection[Doc]
+    section_entries: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -40,4 +47,11 @@ class Collections:
             schools=db["schools"],
             accounts=db["accounts"],
             audit=db["audit_events"],
+            students=db["students"],
+            identities=db["identities"],
+            counters=db["counters"],
+            dossier_history=db["dossier_history"],
+            corrections=db["corrections"],
+            section_schemas=db["section_schemas"],
+            section_entries=db["section_entries"],
         )

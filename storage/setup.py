@@ -12,6 +12,7 @@ from storage.evidence_store import ensure_locked_bucket
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, connect
 from storage.seed import load_demo_data
+from storage.sections import seed_initial_schemas
 
 
 async def prepare(mongodb_uri: str, database: str, minio: Minio, bucket: str, *, demo: bool) -> None:
@@ -20,6 +21,7 @@ async def prepare(mongodb_uri: str, database: str, minio: Minio, bucket: str, *,
     try:
         collections = Collections.of(client[database])
         await ensure_indexes(collections)
+        await seed_initial_schemas(collections)
         if demo:
             await load_demo_data(collections)
     finally:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 from pydantic import SecretStr
+from pymongo import monitoring
 
 from api.app import create_app, s3_client
 from api.auth import mint_token
@@ -65,6 +66,24 @@ def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands the API sends to MongoDB (round trips), for DataLoader tests."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.count += 1
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 class ApiServer:
     """The real ASGI app under uvicorn in a background thread, on a free port."""
 
@@ -72,7 +91,9 @@ class ApiServer:
         self.settings = settings
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_config=None, access_log=False)
+        self.commands = CommandCounter()
+        app = create_app(settings, mongo_listeners=[self.commands])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.errors import DomainError
+from schema.context import Info
+from schema.corrections import usecases
+from schema.corrections.types import Correction
+from schema.students import usecases as student_usecases
+
+
+@strawberry.type
+class CorrectionQueries:
+    @strawberry.field(description="A correction request; null outside your scope.")
+    async def correction(self, info: Info, id: strawberry.ID) -> Correction | None:
+        try:
+            return Correction.of(await usecases.correction_in_scope(info.context, str(id)))
+        except DomainError:
+            return None
+
+    @strawberry.field(description="Every correction request of a student, oldest first; null outside your scope.")
+    async def corrections(self, info: Info, number: str) -> list[Correction] | None:
+        try:
+            row, _ = await student_usecases.student_in_scope(info.context, number)
+        except DomainError:
+            return None
+        return [Correction.of(c) for c in await info.context.stores.corrections.for_dossier(row.dossier.id)]

@@ -1,0 +1,175 @@
+"""Art. 10 corrections: request → school → supervising department → applied.
+
+Steps are resumable without transactions: the dossier's `open_business` names the
+correction; the decision is recorded first (version-guarded), then the dossier is
+changed only while it still names this correction, so running the last step again
+after an interruption finishes the work once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from domain import access
+from domain.corrections import (
+    Correction,
+    CorrectionChanges,
+    CorrectionState,
+    Decision,
+    DecisionRecord,
+    apply_changes,
+    check_request,
+    decide,
+    require_decider,
+    require_requester,
+)
+from domain.dossier import basic_changes, missing_fields
+from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.jurisdiction import School
+from domain.ports import HistoryEntry, StudentRow
+from schema.context import Context
+from schema.students import usecases
+from schema.students.usecases import Candidate
+
+ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
+
+
+async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
+    """One open business per student (the national system's 'another business is open')."""
+    students = ctx.stores.students
+    if await students.lock_business(dossier_id, business_id):
+        return
+    current = await students.by_id(dossier_id)
+    holder = current.open_business if current else None
+    if holder and holder.startswith("correction-") and not await ctx.stores.corrections.exists(holder):
+        # A lock whose correction was never written (an interrupted request): take it over.
+        await students.release_business(dossier_id, holder)
+        if await students.lock_business(dossier_id, business_id):
+            return
+    raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+
+
+async def request(
+    ctx: Context, number: str, changes: CorrectionChanges, reason: str, evidence: tuple[str, ...]
+) -> Correction:
+    row, school = await usecases.student_in_scope(ctx, number)
+    access.require_writer(ctx.account)
+    require_requester(ctx.account, school)
+    check_request(changes, reason, evidence)
+    corrected = apply_changes(row.dossier, changes)  # refuse now what could never be applied
+    key = corrected.id_document.key
+    if key and key != row.dossier.id_document.key:
+        holder = await ctx.stores.students.identity_holder(key)
+        if holder is not None and holder.id != row.dossier.id:
+            other = await ctx.loaders.school.load(holder.status.school_code)
+            assert other is not None
+            raise usecases.EnrolledElsewhereError(other, school)
+    correction = Correction(
+        id=usecases.new_business_id("correction"),
+        dossier_id=row.dossier.id,
+        number=row.dossier.number,
+        school_code=school.code,
+        changes=changes,
+        reason=reason.strip(),
+        evidence=tuple(e.strip() for e in evidence if e.strip()),
+        state=CorrectionState.PENDING_SCHOOL,
+        requested_by=ctx.account.login,
+        requested_at=datetime.now(UTC),
+    )
+    await open_business(ctx, row.dossier.id, correction.id)
+    await ctx.stores.corrections.insert(correction)
+    return correction
+
+
+async def correction_in_scope(ctx: Context, correction_id: str) -> Correction:
+    found = await ctx.stores.corrections.get(correction_id)
+    visible = await ctx.student_school_codes()
+    if found is None or (visible is not None and found.school_code not in visible):
+        raise NotFound("id", "correction")
+    return found
+
+
+async def decide_step(
+    ctx: Context, correction_id: str, decision: Decision, comment: str | None
+) -> tuple[Correction, StudentRow | None, list[Candidate]]:
+    correction = await correction_in_scope(ctx, correction_id)
+    school = await ctx.loaders.school.load(correction.school_code)
+    assert school is not None
+    access.require_writer(ctx.account)
+    if correction.state is CorrectionState.APPLIED:
+        # Resume an interrupted application (the decision is recorded, the dossier not yet changed).
+        require_decider_of_last_step(ctx, school)
+        dossier = await ctx.stores.students.by_id(correction.dossier_id)
+        if dossier is None or dossier.open_business != correction.id:
+            raise DomainError("id", "this correction is applied; nothing is awaiting a decision", "NOT_OPEN")
+        row, candidates = await _apply(ctx, correction)
+        return correction, row, candidates
+    step = require_decider(ctx.account, correction, school)
+    record = DecisionRecord(step, decision, ctx.account.login, ctx.account.role.value, datetime.now(UTC), comment)
+    state = decide(correction, record)
+    if state is CorrectionState.APPLIED:
+        dossier = await ctx.stores.students.by_id(correction.dossier_id)
+        assert dossier is not None
+        apply_changes(dossier, correction.changes)  # still valid against today's dossier?
+    updated = await ctx.stores.corrections.record_decision(correction, record, state)
+    if updated is None:
+        raise DomainError("id", "someone decided this step meanwhile; reload it", "CONFLICT")
+    if state is CorrectionState.REJECTED:
+        await ctx.stores.students.release_business(correction.dossier_id, correction.id)
+        return updated, None, []
+    if state is CorrectionState.APPLIED:
+        row, candidates = await _apply(ctx, updated)
+        return updated, row, candidates
+    return updated, None, []
+
+
+def require_decider_of_last_step(ctx: Context, school: School) -> None:
+    if not access.supervises(ctx.account, school):
+        raise PermissionDenied("the school's supervising department decides this step", "WRONG_ACTOR")
+
+
+async def _apply(ctx: Context, correction: Correction) -> tuple[StudentRow | None, list[Candidate]]:
+    before = await ctx.stores.students.by_id(correction.dossier_id)
+    assert before is not None
+    if before.open_business != correction.id:
+        return None, []  # applied already
+    after = replace(apply_changes(before, correction.changes), open_business=None)
+    school = await ctx.loaders.school.load(before.status.school_code)
+    assert school is not None
+    await usecases.write_with_identity(ctx, before, after, school)
+    changes = dict(basic_changes(before.basic, after.basic))
+    if after.id_document != before.id_document:
+        changes["id_document"] = (before.id_document, after.id_document)
+    if after.number != before.number:
+        changes["number"] = (before.number, after.number)
+    await ctx.stores.students.append_history(
+        HistoryEntry(
+            before.id,
+            datetime.now(UTC),
+            ctx.account.login,
+            "CORRECTED",
+            changes,
+            reason=correction.reason,
+            evidence=correction.evidence,
+            business_id=correction.id,
+        )
+    )
+    # Name, identity, sex or birth date changed: the duplicate check runs again (Art. 8).
+    candidates = await usecases.find_candidates(ctx, usecases.probe_of(after), after.id)
+    return StudentRow(after, tuple(missing_fields(after))), candidates
+
+
+async def withdraw(ctx: Context, correction_id: str) -> Correction:
+    correction = await correction_in_scope(ctx, correction_id)
+    school = await ctx.loaders.school.load(correction.school_code)
+    assert school is not None
+    access.require_writer(ctx.account)
+    require_requester(ctx.account, school)
+    if correction.state is not CorrectionState.PENDING_SCHOOL and correction.state is not CorrectionState.PENDING_DEPARTMENT:
+        raise DomainError("id", "only an open correction can be withdrawn", "NOT_OPEN")
+    record = DecisionRecord("SCHOOL", Decision.REJECT, ctx.account.login, ctx.account.role.value, datetime.now(UTC), "withdrawn")
+    updated = await ctx.stores.corrections.record_decision(correction, record, CorrectionState.WITHDRAWN)
+    if updated is None:
+        raise DomainError("id", "someone decided this step meanwhile; reload it", "CONFLICT")
+    await ctx.stores.students.release_business(correction.dossier_id, correction.id)
+    return updated

@@ -1,0 +1,273 @@
+"""Enrolment, dossier upkeep, verification (Art. 4-8)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from domain.errors import DomainError
+from schema.context import Info
+from schema.errors import Outcome, audited, error_codes
+from schema.students import usecases
+from schema.students.inputs import BasicDataInput, FlagsInput, GuardianInput, IdDocumentInput
+from schema.students.types import Student
+from schema.students.usecases import Candidate, EnrolledElsewhereError
+
+IDENTITY_CODES = (
+    "ID_REQUIRED",
+    "ID_FORMAT",
+    "ID_DIVISION_CODE",
+    "ID_BIRTH_DATE_INVALID",
+    "ID_CHECK_DIGIT",
+    "ID_COUNTRY",
+    "ID_BIRTH_DATE_MISMATCH",
+    "ID_SEX_MISMATCH",
+)
+VALUE_CODES = ("INVALID_VALUE", "INVALID_CODE", "DISABILITY_REQUIRED", "INVALID_STUDENT_NUMBER", "CONFLICT")
+
+
+@strawberry.type(description="A likely duplicate (Art. 8). Outside your scope only a masked name is given.")
+class DuplicateCandidate:
+    in_scope: bool
+    name: str = strawberry.field(description="Masked when the student is outside your scope.")
+    reasons: list[str] = strawberry.field(
+        description="SAME_NAME_BIRTH_DATE_SEX, SAME_PINYIN_BIRTH_DATE_SEX, SAME_PINYIN_BIRTH_DATE, SHARED_GUARDIAN_ID"
+    )
+    student: Student | None
+
+    @classmethod
+    def of(cls, c: Candidate) -> DuplicateCandidate:
+        return cls(in_scope=c.in_scope, name=c.name, reasons=c.reasons, student=Student.of(c.row) if c.row else None)
+
+
+# -- enrollStudent -------------------------------------------------------------------------
+
+EnrollStudentErrorCode = error_codes(
+    "EnrollStudentErrorCode",
+    *IDENTITY_CODES,
+    *VALUE_CODES,
+    "ENROLLED_ELSEWHERE",
+    "POSSIBLE_DUPLICATE",
+    "UNDER_AGE_APPROVAL_REQUIRED",
+    "DEFERRAL_APPROVAL_REQUIRED",
+    "GRADE_NOT_OFFERED",
+    "NUMBERS_EXHAUSTED",
+)
+
+
+@strawberry.input(description="A new student's status at your school (Art. 5, 6).")
+class EnrollStudentInput:
+    school_code: str
+    id_document: IdDocumentInput
+    basic: BasicDataInput
+    guardians: list[GuardianInput] = strawberry.field(default_factory=list)
+    flags: FlagsInput | None = None
+    grade: int
+    class_name: str
+    entry_date: date
+    entry_way: str = strawberry.field(description="入学方式 code.")
+    study_mode: str = strawberry.field(description="就读方式 code.")
+    age_approval_reference: str | None = strawberry.field(
+        default=None,
+        description="Grade 1 outside the Art. 4 age rule: the approval (number of the approval letter) for "
+        "deferral to 7 (county level) or admission under 6 (supervising department).",
+    )
+    confirm_not_duplicate: bool = strawberry.field(
+        default=False, description="Set after reviewing candidates when the student has no identity number yet."
+    )
+
+
+@strawberry.type
+class EnrollStudentSuccess:
+    student: Student
+    duplicate_candidates: list[DuplicateCandidate] = strawberry.field(
+        description="Likely duplicates for review (not blocking when the identity is unique)."
+    )
+
+
+@strawberry.type(description="Where the person already has status.")
+class EnrolledAt:
+    school_code: str
+    school_name: str
+
+
+@strawberry.type
+class EnrollStudentError:
+    field: str | None
+    message: str
+    code: EnrollStudentErrorCode  # type: ignore[valid-type]
+    enrolled_at: EnrolledAt | None = None
+
+
+EnrollStudentResult = Annotated[EnrollStudentSuccess | EnrollStudentError, strawberry.union("EnrollStudentResult")]
+
+
+# -- updateDossier -------------------------------------------------------------------------
+
+UpdateDossierErrorCode = error_codes(
+    "UpdateDossierErrorCode", *IDENTITY_CODES, *VALUE_CODES, "ENROLLED_ELSEWHERE", "KEY_DATA_NEEDS_CORRECTION", "NOTHING_TO_CHANGE"
+)
+
+
+@strawberry.input(description="Give only the parts that change; lists and groups are replaced whole.")
+class UpdateDossierInput:
+    number: str
+    basic: BasicDataInput | None = None
+    id_document: IdDocumentInput | None = strawberry.field(
+        default=None, description="Record an ID obtained later: a resident ID replaces the L number by the G number."
+    )
+    guardians: list[GuardianInput] | None = None
+    flags: FlagsInput | None = None
+    class_name: str | None = None
+    study_mode: str | None = None
+
+
+@strawberry.type
+class UpdateDossierSuccess:
+    student: Student
+
+
+@strawberry.type
+class UpdateDossierError:
+    field: str | None
+    message: str
+    code: UpdateDossierErrorCode  # type: ignore[valid-type]
+
+
+UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, strawberry.union("UpdateDossierResult")]
+
+
+# -- verifyDossier -------------------------------------------------------------------------
+
+VerifyDossierErrorCode = error_codes(
+    "VerifyDossierErrorCode", "INVALID_STUDENT_NUMBER", "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT"
+)
+
+
+@strawberry.enum(description="The department's decision on a new dossier.")
+class VerificationDecision(Enum):
+    VERIFY = "VERIFY"
+    RETURN = "RETURN"
+
+
+@strawberry.input
+class VerifyDossierInput:
+    number: str
+    decision: VerificationDecision
+    reason: str | None = strawberry.field(default=None, description="Required when returning: what to fix.")
+
+
+@strawberry.type
+class VerifyDossierSuccess:
+    student: Student
+
+
+@strawberry.type
+class VerifyDossierError:
+    field: str | None
+    message: str
+    code: VerifyDossierErrorCode  # type: ignore[valid-type]
+
+
+VerifyDossierResult = Annotated[VerifyDossierSuccess | VerifyDossierError, strawberry.union("VerifyDossierResult")]
+
+
+@strawberry.type
+class StudentMutations:
+    @strawberry.mutation(
+        description="Establish a new student's status (Art. 5-8): one dossier per person; a person with status "
+        "elsewhere comes in only by transfer. Grade 1 follows the Art. 4 age rule."
+    )
+    async def enroll_student(self, info: Info, input: EnrollStudentInput) -> EnrollStudentResult:
+        ctx = info.context
+
+        async def body() -> Outcome[EnrollStudentSuccess]:
+            enrolment = usecases.Enrolment(
+                school_code=input.school_code,
+                id_document=input.id_document.to_domain(),
+                basic=input.basic.to_domain(),
+                guardians=tuple(g.to_domain() for g in input.guardians),
+                flags=input.flags.to_domain() if input.flags else FlagsInput().to_domain(),
+                grade=input.grade,
+                class_name=input.class_name,
+                entry_date=input.entry_date,
+                entry_way=input.entry_way,
+                study_mode=input.study_mode,
+                age_approval_reference=input.age_approval_reference,
+                confirm_not_duplicate=input.confirm_not_duplicate,
+            )
+            row, candidates = await usecases.enrol(ctx, enrolment)
+            return Outcome(
+                EnrollStudentSuccess(
+                    student=Student.of(row), duplicate_candidates=[DuplicateCandidate.of(c) for c in candidates]
+                ),
+                school_code=input.school_code,
+                details={"number": row.dossier.number, "candidates": len(candidates)},
+            )
+
+        result = await audited(
+            ctx,
+            action="mutation:enrollStudent",
+            target=("school", input.school_code),
+            errors=(EnrollStudentError, EnrollStudentErrorCode),
+            body=body,
+            extra=lambda e: {"enrolled_at": enrolled_at(e)},
+        )
+        return result
+
+    @strawberry.mutation(
+        description="Complete or change a dossier (the school's registrar). Verified key data (name, sex, birth date, "
+        "identity) changes only by a correction request (Art. 10)."
+    )
+    async def update_dossier(self, info: Info, input: UpdateDossierInput) -> UpdateDossierResult:
+        ctx = info.context
+
+        async def body() -> Outcome[UpdateDossierSuccess]:
+            row = await usecases.update(
+                ctx,
+                usecases.DossierUpdate(
+                    number=input.number,
+                    basic=input.basic.to_domain() if input.basic else None,
+                    id_document=input.id_document.to_domain() if input.id_document else None,
+                    guardians=tuple(g.to_domain() for g in input.guardians) if input.guardians is not None else None,
+                    flags=input.flags.to_domain() if input.flags else None,
+                    class_name=input.class_name,
+                    study_mode=input.study_mode,
+                ),
+            )
+            return Outcome(UpdateDossierSuccess(student=Student.of(row)), school_code=row.dossier.status.school_code)
+
+        return await audited(
+            ctx,
+            action="mutation:updateDossier",
+            target=("student", input.number),
+            errors=(UpdateDossierError, UpdateDossierErrorCode),
+            body=body,
+        )
+
+    @strawberry.mutation(description="核准 (Art. 6): the supervising department verifies a new dossier or returns it.")
+    async def verify_dossier(self, info: Info, input: VerifyDossierInput) -> VerifyDossierResult:
+        ctx = info.context
+
+        async def body() -> Outcome[VerifyDossierSuccess]:
+            approve = input.decision == VerificationDecision.VERIFY
+            row = await usecases.verify(ctx, input.number, approve, input.reason)
+            return Outcome(VerifyDossierSuccess(student=Student.of(row)), school_code=row.dossier.status.school_code)
+
+        return await audited(
+            ctx,
+            action="mutation:verifyDossier",
+            target=("student", input.number),
+            errors=(VerifyDossierError, VerifyDossierErrorCode),
+            body=body,
+        )
+
+
+def enrolled_at(error: DomainError) -> EnrolledAt | None:
+    if isinstance(error, EnrolledElsewhereError):
+        return EnrolledAt(school_code=error.school.code, school_name=error.school.name)
+    return None
+

@@ -1,0 +1,279 @@
+"""The steps behind the dossier mutations: load in scope, check the rules in `domain/`,
+write through the stores, record history. Resolvers call these and only translate."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from domain import access
+from domain.dossier import (
+    KEY_FIELDS,
+    BasicData,
+    Dossier,
+    Flags,
+    Guardian,
+    SchoolStatus,
+    Verification,
+    basic_changes,
+    check_dossier,
+    mask_name,
+    missing_fields,
+)
+from domain.duplicates import Probe, match_keys, reasons
+from domain.enrolment import (
+    admits_without_transfer,
+    check_grade,
+    check_grade_one_age,
+    completeness_deadline,
+    intake_year_of,
+)
+from domain.errors import DomainError, NotFound
+from domain.identity import IdDocument
+from domain.jurisdiction import School
+from domain.ports import EnrolledElsewhere, HistoryEntry, StudentRow
+from domain.student_number import normalise_number, permanent_number, temporary_number, temporary_prefix
+from schema.context import Context
+
+MAX_DAYS_AHEAD = 92  # registrars key in the autumn intake from June
+
+
+class EnrolledElsewhereError(DomainError):
+    """Art. 8: one person, one status; such a student comes in only by transfer."""
+
+    def __init__(self, school: School, admitting: School) -> None:
+        hint = (
+            " This school may admit the student to attend without a transfer (Art. 8); the status "
+            "stays at the original school unless moved under Art. 12."
+            if admits_without_transfer(admitting.kind)
+            else " A student with status elsewhere is admitted only by transfer (Art. 8, 11)."
+        )
+        super().__init__(
+            "idDocument", f"this person already has a student status at {school.name} ({school.code}).{hint}", "ENROLLED_ELSEWHERE"
+        )
+        self.school = school
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A likely duplicate. Outside the caller's scope only a masked name is shown."""
+
+    in_scope: bool
+    name: str
+    reasons: list[str]
+    row: StudentRow | None
+
+
+async def find_candidates(ctx: Context, probe: Probe, exclude_id: str | None) -> list[Candidate]:
+    keys = match_keys(probe)
+    visible = await ctx.student_school_codes()
+    out: list[Candidate] = []
+    for dossier, dossier_keys in await ctx.stores.students.with_keys(keys):
+        if dossier.id == exclude_id:
+            continue
+        in_scope = visible is None or dossier.status.school_code in visible
+        row = StudentRow(dossier, ()) if in_scope else None
+        name = dossier.basic.name if in_scope else mask_name(dossier.basic.name)
+        out.append(Candidate(in_scope, name, reasons(dossier_keys, keys), row))
+    return out
+
+
+def probe_of(d: Dossier) -> Probe:
+    return Probe(d.basic.name, d.basic.birth_date, d.basic.sex, tuple(g.id_document for g in d.guardians if g.id_document))
+
+
+async def school_in_scope(ctx: Context, code: str, field: str = "schoolCode") -> School:
+    school = await ctx.stores.schools.get(code, ctx.school_scope)
+    if school is None:
+        raise NotFound(field, "school")
+    return school
+
+
+async def student_in_scope(ctx: Context, number: str) -> tuple[StudentRow, School]:
+    """The dossier by number (current or alias), if the caller may see it."""
+    row = await ctx.stores.students.by_number(normalise_number(number), await ctx.student_school_codes())
+    if row is None:
+        raise NotFound("number", "student")
+    school = await ctx.loaders.school.load(row.dossier.status.school_code)
+    assert school is not None
+    return row, school
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    school_code: str
+    id_document: IdDocument
+    basic: BasicData
+    guardians: tuple[Guardian, ...]
+    flags: Flags
+    grade: int
+    class_name: str
+    entry_date: date
+    entry_way: str
+    study_mode: str
+    age_approval_reference: str | None
+    confirm_not_duplicate: bool
+
+
+async def enrol(ctx: Context, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
+    school = await school_in_scope(ctx, e.school_code)
+    access.require_school_registrar(ctx.account, school)  # Art. 5, 6: the school establishes status
+    check_grade(school.kind, e.grade)
+    if e.entry_date > date.today() + timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError("entryDate", "the entry date is too far ahead", "INVALID_VALUE")
+    age_exception = "NONE"
+    if e.grade == 1:  # Art. 4: autumn intake into grade 1
+        reference = (e.age_approval_reference or "").strip() or None
+        age_exception = check_grade_one_age(e.basic.birth_date, intake_year_of(e.entry_date), reference).value
+    if e.flags.inclusive_education and school.kind.value == "SPECIAL_EDUCATION":
+        raise DomainError("flags.inclusiveEducation", "随班就读 is attendance at a regular school (Art. 8)", "INVALID_VALUE")
+
+    number = permanent_number(e.id_document)
+    if number is None:
+        prefix = temporary_prefix(school.area_code, e.basic.birth_date)
+        number = temporary_number(prefix, await ctx.stores.students.next_sequence(prefix))
+    dossier = Dossier(
+        id=number,
+        number=number,
+        aliases=(),
+        id_document=e.id_document,
+        basic=e.basic,
+        guardians=e.guardians,
+        flags=e.flags,
+        status=SchoolStatus(school.code, e.grade, e.class_name.strip(), e.entry_date, e.entry_way, e.study_mode),
+        age_exception=age_exception,
+        age_approval_reference=e.age_approval_reference if age_exception != "NONE" else None,
+        complete_by=completeness_deadline(e.entry_date),  # Art. 6: within one month
+        created_at=datetime.now(UTC),
+    )
+    check_dossier(dossier)
+    candidates = await find_candidates(ctx, probe_of(dossier), None)
+    strong = [c for c in candidates if "SAME_NAME_BIRTH_DATE_SEX" in c.reasons]
+    if strong and e.id_document.key is None and not e.confirm_not_duplicate:
+        # Without an identity number nothing unique guards Art. 8: a person review decides.
+        raise DomainError(
+            "confirmNotDuplicate",
+            "a student with the same name, birth date and sex exists; check the candidates, then confirm",
+            "POSSIBLE_DUPLICATE",
+        )
+    try:
+        stored = await ctx.stores.students.insert_new(dossier)
+    except EnrolledElsewhere as exc:
+        other = await ctx.loaders.school.load(exc.existing.status.school_code)
+        assert other is not None
+        raise EnrolledElsewhereError(other, school) from exc
+    await ctx.stores.students.append_history(
+        HistoryEntry(stored.id, datetime.now(UTC), ctx.account.login, "ENROLLED", {"school": (None, school.code)})
+    )
+    return StudentRow(stored, tuple(missing_fields(stored))), candidates
+
+
+@dataclass(frozen=True)
+class DossierUpdate:
+    number: str
+    basic: BasicData | None
+    id_document: IdDocument | None
+    guardians: tuple[Guardian, ...] | None
+    flags: Flags | None
+    class_name: str | None
+    study_mode: str | None
+
+
+async def update(ctx: Context, u: DossierUpdate) -> StudentRow:
+    row, school = await student_in_scope(ctx, u.number)
+    access.require_school_registrar(ctx.account, school)
+    before = row.dossier
+    after = before
+    changes: dict[str, tuple[object, object]] = {}
+    if u.basic is not None:
+        changed = basic_changes(before.basic, u.basic)
+        changes.update(changed)
+        after = replace(after, basic=u.basic)
+    if u.id_document is not None and u.id_document != before.id_document:
+        changes["id_document"] = (before.id_document, u.id_document)
+        number = permanent_number(u.id_document)
+        aliases = before.aliases
+        if number and number != before.number:
+            aliases = (*before.aliases, before.number)
+        after = replace(after, id_document=u.id_document, number=number or before.number, aliases=aliases)
+    if before.verification is Verification.VERIFIED:
+        key = [k for k in changes if k in (*KEY_FIELDS, "id_document")]
+        if key:
+            raise DomainError(
+                key[0], "verified key data changes only through a correction request (Art. 10)", "KEY_DATA_NEEDS_CORRECTION"
+            )
+    if u.guardians is not None and u.guardians != before.guardians:
+        changes["guardians"] = (before.guardians, u.guardians)
+        after = replace(after, guardians=u.guardians)
+    if u.flags is not None and u.flags != before.flags:
+        changes["flags"] = (before.flags, u.flags)
+        after = replace(after, flags=u.flags)
+    status = before.status
+    if u.class_name is not None and u.class_name.strip() != status.class_name:
+        changes["class_name"] = (status.class_name, u.class_name.strip())
+        status = replace(status, class_name=u.class_name.strip())
+    if u.study_mode is not None and u.study_mode != status.study_mode:
+        changes["study_mode"] = (status.study_mode, u.study_mode)
+        status = replace(status, study_mode=u.study_mode)
+    after = replace(after, status=status)
+    if not changes:
+        raise DomainError(None, "nothing differs from the dossier", "NOTHING_TO_CHANGE")
+    if before.verification is Verification.RETURNED:
+        after = replace(after, verification=Verification.UNVERIFIED)  # resubmitted for 核准
+    check_dossier(after)
+    await write_with_identity(ctx, before, after, school)
+    await ctx.stores.students.append_history(
+        HistoryEntry(before.id, datetime.now(UTC), ctx.account.login, "UPDATED", changes)
+    )
+    return StudentRow(after, tuple(missing_fields(after)))
+
+
+async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, school: School) -> None:
+    """Write a changed dossier; a new identity is claimed first (Art. 8) and the old claim
+    released after, so that a failure in between never frees an identity still in use."""
+    new_key, old_key = after.id_document.key, before.id_document.key
+    if new_key and new_key != old_key:
+        holder = await ctx.stores.students.claim_identity(new_key, before.id)
+        if holder is not None:
+            other = await ctx.loaders.school.load(holder.status.school_code)
+            assert other is not None
+            raise EnrolledElsewhereError(other, school)
+    if not await ctx.stores.students.replace(before, after):
+        if new_key and new_key != old_key:
+            await ctx.stores.students.release_identity(new_key, before.id)
+        raise DomainError(None, "the dossier was changed meanwhile; reload it and try again", "CONFLICT")
+    if old_key and old_key != new_key:
+        await ctx.stores.students.release_identity(old_key, before.id)
+
+
+async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> StudentRow:
+    """核准 (Art. 6): the supervising department verifies a new dossier or returns it."""
+    row, school = await student_in_scope(ctx, number)
+    access.require_verifier(ctx.account, school)
+    before = row.dossier
+    if before.verification is Verification.VERIFIED:
+        raise DomainError("number", "this dossier is already verified", "ALREADY_VERIFIED")
+    if approve and row.missing:
+        raise DomainError("number", "the dossier is incomplete: " + ", ".join(row.missing), "INCOMPLETE")
+    if not approve and not (note or "").strip():
+        raise DomainError("reason", "say what the school must fix", "REASON_REQUIRED")
+    state = Verification.VERIFIED if approve else Verification.RETURNED
+    after = replace(before, verification=state, verification_note=None if approve else note)
+    if not await ctx.stores.students.replace(before, after):
+        raise DomainError(None, "the dossier was changed meanwhile; reload it and try again", "CONFLICT")
+    await ctx.stores.students.append_history(
+        HistoryEntry(
+            before.id,
+            datetime.now(UTC),
+            ctx.account.login,
+            state.value,
+            {"verification": (before.verification.value, state.value)},
+            reason=note,
+        )
+    )
+    return StudentRow(after, row.missing)
+
+
+def new_business_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:16]}"
