@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pymongo
 from pymongo import monitoring
@@ -19,13 +20,16 @@ from starlette.routing import Route
 
 from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.middleware import HttpMetrics, RequestContextMiddleware
+from api.uploads import upload_endpoint
 from api.settings import Settings
 from schema import build_schema
 from schema.context import Stores
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository
 from storage.corrections import CorrectionRepository
-from storage.evidence_store import EvidenceStore, check_locked_bucket, make_client
+from storage.documents import DocumentRepository
+from storage.sweeps import FixityRunRepository
+from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
@@ -41,11 +45,11 @@ class Backends:
     """Connections opened by the lifespan, and the stores over them."""
 
     mongo: pymongo.AsyncMongoClient[Doc]
-    evidence: EvidenceStore
+    evidence: EvidenceArchive
     stores: Stores
 
 
-def stores_of(collections: Collections) -> Stores:
+def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
     return Stores(
         areas=AreaRepository(collections),
         schools=SchoolRepository(collections),
@@ -54,6 +58,9 @@ def stores_of(collections: Collections) -> Stores:
         students=StudentRepository(collections),
         corrections=CorrectionRepository(collections),
         sections=SectionRepository(collections),
+        documents=DocumentRepository(collections),
+        archive=archive,
+        fixity=FixityRunRepository(collections),
     )
 
 
@@ -65,6 +72,20 @@ def s3_client(settings: Settings) -> Minio:
         settings.s3_access_key or "",
         settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else "",
         secure=settings.s3_secure,
+        region=settings.s3_region,
+    )
+
+
+def s3_signer(settings: Settings) -> Minio | None:
+    """A client for the endpoint browsers reach, used only to sign download links."""
+    if settings.s3_public_endpoint is None:
+        return None
+    secure = settings.s3_secure if settings.s3_public_secure is None else settings.s3_public_secure
+    return make_client(
+        settings.s3_public_endpoint,
+        settings.s3_access_key or "",
+        settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else "",
+        secure=secure,
         region=settings.s3_region,
     )
 
@@ -95,7 +116,13 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         try:
             collections = Collections.of(mongo[settings.mongodb_database])
             await ensure_indexes(collections)
-            opened.append(Backends(mongo, EvidenceStore(minio, settings.s3_evidence_bucket), stores_of(collections)))
+            archive = EvidenceArchive(
+                minio,
+                settings.s3_evidence_bucket,
+                signer=s3_signer(settings),
+                link_lifetime=timedelta(seconds=settings.download_link_seconds),
+            )
+            opened.append(Backends(mongo, archive, stores_of(collections, archive)))
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             yield
         finally:
@@ -144,6 +171,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
     app = Starlette(
         routes=[
             Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
+            Route("/uploads", upload_endpoint(settings, stores), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -8,7 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from starlette.responses import JSONResponse, Response
+
 from api.settings import JwtAlgorithm, Settings
+from domain.accounts import Account
+from domain.ports import AccountStore
 
 
 class InvalidToken(Exception):
@@ -68,3 +72,20 @@ def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) 
     else:
         raise RuntimeError("minting RS256/ES256 tokens needs JWT_PRIVATE_KEY")
     return jwt.encode(claims, key, algorithm=settings.jwt_algorithm.value)
+
+
+async def authenticate(settings: Settings, authorization: str | None, accounts: AccountStore) -> Account:
+    """The enabled account named by a valid bearer token, or InvalidToken."""
+    login = verify_token(settings, authorization)
+    account = await accounts.get(login)
+    if account is None or account.disabled:
+        raise InvalidToken("unknown or disabled account")
+    return account
+
+
+def unauthenticated(reason: str) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )

@@ -6,22 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from api.auth import InvalidToken, verify_token
+from api.auth import InvalidToken, authenticate, unauthenticated
 from api.settings import Settings
 from schema.context import Context, Loaders, Stores
-
-
-def _unauthenticated(reason: str) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
 
 
 class AuthenticatedGraphQL:
@@ -47,13 +39,9 @@ class AuthenticatedGraphQL:
             await (await self.graphql.render_graphql_ide(request))(scope, receive, send)
             return
         try:
-            login = verify_token(self.settings, request.headers.get("authorization"))
+            account = await authenticate(self.settings, request.headers.get("authorization"), self.stores().accounts)
         except InvalidToken as e:
-            await _unauthenticated(f"invalid token: {e}")(scope, receive, send)
-            return
-        account = await self.stores().accounts.get(login)
-        if account is None or account.disabled:
-            await _unauthenticated("unknown or disabled account")(scope, receive, send)
+            await unauthenticated(f"invalid token: {e}")(scope, receive, send)
             return
         scope.setdefault("state", {})["account"] = account
         await self.graphql(scope, receive, send)

@@ -12,7 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-KNOWN_ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+KNOWN_ROUTES = frozenset({"/graphql", "/uploads", "/healthz", "/readyz", "/metrics"})
 
 log = structlog.get_logger("http")
 

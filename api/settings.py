@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_evidence_bucket: str = "xueji-evidence"
 
+    s3_public_endpoint: str | None = Field(
+        default=None, description="host:port that browsers reach, for presigned links (default: S3_ENDPOINT)"
+    )
+    s3_public_secure: bool | None = None
+
+    upload_max_bytes: int = 25 * 1024 * 1024
+    upload_max_pixels: int = 60_000_000
+    upload_max_pages: int = 60
+    upload_spool_dir: str | None = None
+    download_link_seconds: int = Field(default=300, ge=1, le=3600)
+
     jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256
     jwt_secret: SecretStr | None = None
     jwt_public_key: str | None = None

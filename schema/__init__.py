@@ -23,6 +23,9 @@ from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.corrections.mutations import CorrectionMutations
 from schema.corrections.queries import CorrectionQueries
+from schema.documents.mutations import DocumentMutations
+from schema.documents.queries import DocumentQueries
+from schema.documents.types import UploadErrorCode
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
@@ -31,12 +34,14 @@ EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED
 
 
 @strawberry.type
-class Query(AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, AuditQueries):
+class Query(AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, DocumentQueries, AuditQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, JurisdictionMutations, StudentMutations, CorrectionMutations, SectionMutations):
+class Mutation(
+    AccountMutations, JurisdictionMutations, StudentMutations, CorrectionMutations, SectionMutations, DocumentMutations
+):
     pass
 
 
@@ -59,4 +64,5 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    # UploadErrorCode documents the REST upload's codes; no field returns it.
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, types=[UploadErrorCode])

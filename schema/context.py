@@ -19,6 +19,9 @@ from domain.ports import (
     AuditEvent,
     AuditLog,
     CorrectionStore,
+    DocumentStore,
+    EvidenceObjects,
+    FixityLog,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -36,6 +39,9 @@ class Stores:
     students: StudentStore
     corrections: CorrectionStore
     sections: SectionStore
+    documents: DocumentStore
+    archive: EvidenceObjects
+    fixity: FixityLog
 
 
 @dataclass

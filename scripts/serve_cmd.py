@@ -15,7 +15,7 @@ import uvicorn
 from api.app import create_app
 from api.logging import configure_logging
 from api.settings import Settings
-from storage.embedded import EmbeddedServices
+from storage.embedded import EmbeddedServices, publish_endpoints
 from scripts.init_cmd import prepare_deployment
 
 log = structlog.get_logger("serve")
@@ -30,10 +30,12 @@ def backing_services(settings: Settings) -> Iterator[Settings]:
         sys.exit("set both MONGODB_URI and S3_ENDPOINT, or neither (embedded default)")
     services = EmbeddedServices(settings.data_dir)
     endpoints = services.start()
+    published = publish_endpoints(settings.data_dir, endpoints)
     try:
         log.info("embedded services started", mongodb=endpoints.mongodb_uri, s3=endpoints.s3_endpoint)
         yield settings.replace(**{k.lower(): v for k, v in endpoints.as_env().items()})
     finally:
+        published.unlink(missing_ok=True)
         services.stop()
         log.info("embedded services stopped")
 

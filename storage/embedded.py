@@ -319,3 +319,22 @@ class EmbeddedServices:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+RUNNING_FILE = "run/endpoints.json"
+
+
+def publish_endpoints(data_dir: Path, endpoints: Endpoints) -> Path:
+    """While `serve` runs, where its embedded servers listen (for the other commands)."""
+    path = data_dir / RUNNING_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(endpoints.__dict__))
+    path.chmod(0o600)
+    return path
+
+
+def running_endpoints(data_dir: Path) -> Endpoints | None:
+    path = data_dir / RUNNING_FILE
+    if not path.exists():
+        return None
+    return Endpoints(**json.loads(path.read_text()))

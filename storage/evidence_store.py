@@ -4,11 +4,17 @@ blocking, so every call runs in a worker thread, off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 import urllib3
 
 from minio import Minio
 from minio.error import S3Error
+from minio.retention import Retention
 
 
 class BucketNotLocked(RuntimeError):
@@ -50,11 +56,103 @@ def check_locked_bucket(client: Minio, bucket: str) -> None:
 
 
 class EvidenceStore:
-    def __init__(self, client: Minio, bucket: str) -> None:
+    def __init__(
+        self, client: Minio, bucket: str, signer: Minio | None = None, link_lifetime: timedelta = timedelta(minutes=5)
+    ) -> None:
         self.client = client
         self.bucket = bucket
+        self.signer = signer or client  # a client for the public endpoint signs browser links
+        self.link_lifetime = link_lifetime
 
     async def ping(self) -> None:
         exists = await asyncio.to_thread(self.client.bucket_exists, self.bucket)
         if not exists:
             raise BucketNotLocked(f"evidence bucket {self.bucket!r} is missing")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    version_id: str
+
+
+class EvidenceArchive(EvidenceStore):
+    """Writes evidence under object lock, reads it back for fixity, signs download links.
+    Every call is blocking SDK work run in a worker thread."""
+
+    async def put_locked(
+        self, key: str, path: Path, size: int, content_type: str, mode: str, until: datetime
+    ) -> StoredObject:
+        def put() -> StoredObject:
+            with open(path, "rb") as f:
+                result = self.client.put_object(
+                    self.bucket,
+                    key,
+                    f,
+                    size,
+                    content_type=content_type,
+                    retention=Retention(mode, until),
+                    part_size=16 * 1024 * 1024,
+                )
+            return StoredObject(key, result.version_id or "")
+
+        return await asyncio.to_thread(put)
+
+    async def set_legal_hold(self, key: str, version_id: str, hold: bool) -> None:
+        def call() -> None:
+            if hold:
+                self.client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
+            else:
+                self.client.disable_object_legal_hold(self.bucket, key, version_id=version_id)
+
+        await asyncio.to_thread(call)
+
+    async def extend_retention(self, key: str, version_id: str, mode: str, until: datetime) -> None:
+        await asyncio.to_thread(
+            self.client.set_object_retention, self.bucket, key, Retention(mode, until), version_id=version_id
+        )
+
+    async def versions_of(self, key: str) -> list[str]:
+        """Every version id stored under exactly this key, newest first (no delete markers)."""
+
+        def list_versions() -> list[str]:
+            found = self.client.list_objects(self.bucket, prefix=key, include_version=True)
+            return [o.version_id for o in found if o.object_name == key and not o.is_delete_marker and o.version_id]
+
+        return await asyncio.to_thread(list_versions)
+
+    async def sha256(self, key: str, version_id: str) -> tuple[str, int] | None:
+        """Re-read an object and hash it; None when the object (version) is missing."""
+
+        def read() -> tuple[str, int] | None:
+            try:
+                response = self.client.get_object(self.bucket, key, version_id=version_id)
+            except S3Error as e:
+                if e.code in ("NoSuchKey", "NoSuchVersion", "NoSuchObject"):
+                    return None
+                raise
+            try:
+                h = hashlib.sha256()
+                size = 0
+                for chunk in response.stream(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+                return h.hexdigest(), size
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await asyncio.to_thread(read)
+
+    def presigned_download(self, key: str, version_id: str, filename: str) -> tuple[str, datetime]:
+        """A GET link valid for `link_lifetime`. Signing is local computation (no request)."""
+        expires = self.link_lifetime
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        url: str = self.signer.presigned_get_object(
+            self.bucket,
+            key,
+            expires=expires,
+            version_id=version_id,
+            response_headers={"response-content-disposition": disposition},
+        )
+        return url, datetime.now(UTC) + expires

@@ -36,6 +36,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "dossier_history": [IndexModel([("dossier_id", ASCENDING), ("at", ASCENDING)], name="dossier_at")],
     "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
     "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
+    "documents": [
+        IndexModel([("dossier_id", ASCENDING), ("created_at", ASCENDING)], name="dossier"),
+        IndexModel([("stored", ASCENDING), ("_id", ASCENDING)], name="stored"),
+        IndexModel([("versions.state", ASCENDING)], name="version_state"),
+    ],
+    "fixity_runs": [IndexModel([("started_at", DESCENDING)], name="started")],
     "section_entries": [IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING)], name="dossier_section")],
 }
 

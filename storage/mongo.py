@@ -39,6 +39,8 @@ class Collections:
     corrections: AsyncCollection[Doc]
     section_schemas: AsyncCollection[Doc]
     section_entries: AsyncCollection[Doc]
+    documents: AsyncCollection[Doc]
+    fixity_runs: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -54,4 +56,6 @@ class Collections:
             corrections=db["corrections"],
             section_schemas=db["section_schemas"],
             section_entries=db["section_entries"],
+            documents=db["documents"],
+            fixity_runs=db["fixity_runs"],
         )

@@ -18,6 +18,7 @@ from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
 from schema.context import Info
+from schema.documents.types import Document
 from schema.jurisdiction.types import School
 
 IdDocKindType = strawberry.enum(IdDocKind, name="IdDocKind", description="Kinds of identity document (Art. 7, 28).")
@@ -302,6 +303,10 @@ class Student:
     @strawberry.field(description="Every change to the dossier, oldest first (Art. 6 (1)).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return [HistoryEntry.of(h) for h in await info.context.stores.students.history(self.dossier.id)]
+
+    @strawberry.field(description="Scanned evidence of this dossier (Art. 6 (2)), oldest first.")
+    async def documents(self, info: Info) -> list[Document]:
+        return [Document(document=x) for x in await info.context.stores.documents.for_dossier(self.dossier.id)]
 
     @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first.")
     async def section_entries(self, info: Info, section: SectionType | None = None) -> list[SectionEntry]:  # type: ignore[valid-type]

@@ -1,0 +1,153 @@
+"""POST /uploads: a scan streamed into the evidence archive in one authenticated request.
+
+The body is the raw file (`Content-Type` is the declared type); where it goes is in the
+query: `student` (number), `kind`, and optionally `filename`, `paperLocation`,
+`businessKind`, `businessId`, `replaces` (a document id, for a new version). The body is
+spooled to a temporary file while its SHA-256 is computed, never held whole in memory;
+nothing reaches the store or the database before every check has passed. Answers 201
+with the stored document, or an error `{"error": {"code", "field", "message"}}` whose
+codes are the `UploadErrorCode` enum of the GraphQL schema."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.auth import InvalidToken, authenticate, unauthenticated
+from api.settings import Settings
+from domain.errors import DomainError
+from domain.evidence import UploadLimits
+from schema.context import Context, Loaders, Stores
+from schema.documents import usecases
+from storage.scan_checks import check_type, inspect, refuse, sniff
+
+log = structlog.get_logger("uploads")
+HEAD_BYTES = 8192
+STATUS = {
+    "NOT_FOUND": 404,
+    "PERMISSION_DENIED": 403,
+    "READ_ONLY_ROLE": 403,
+    "REGISTRAR_NOT_TRAINED": 403,
+    "ACCOUNT_DISABLED": 403,
+    "TOO_LARGE": 413,
+    "TYPE_NOT_ALLOWED": 415,
+    "DECLARED_TYPE_MISMATCH": 415,
+    "NAME_TYPE_MISMATCH": 415,
+    "STORE_UNAVAILABLE": 503,
+}
+
+
+def error_response(error: DomainError) -> Response:
+    body = {"error": {"code": error.code, "field": error.field, "message": error.message}}
+    return JSONResponse(body, status_code=STATUS.get(error.code, 422))
+
+
+def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callable[[Request], object]:
+    limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_pixels, settings.upload_max_pages)
+
+    async def upload(request: Request) -> Response:
+        try:
+            account = await authenticate(settings, request.headers.get("authorization"), stores().accounts)
+        except InvalidToken as e:
+            return unauthenticated(f"invalid token: {e}")
+        ctx = Context(
+            request=request,
+            response=Response(),
+            account=account,
+            stores=stores(),
+            loaders=Loaders.create(stores()),
+            request_id=request.state.request_id,
+            page_size_max=settings.page_size_max,
+        )
+        q = request.query_params
+        filename = q.get("filename") or None
+        target_id = q.get("student", "")
+        try:
+            target = await usecases.authorise_upload(
+                ctx,
+                number=target_id,
+                kind=q.get("kind", ""),
+                filename=filename,
+                paper_location=q.get("paperLocation") or None,
+                business_kind=q.get("businessKind") or None,
+                business_id=q.get("businessId") or None,
+                replaces=q.get("replaces") or None,
+            )
+            declared_length = request.headers.get("content-length")
+            if declared_length and declared_length.isdigit() and int(declared_length) > limits.max_bytes:
+                raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
+            with tempfile.TemporaryDirectory(prefix="xueji-upload-", dir=settings.upload_spool_dir) as tmp:
+                workdir = Path(tmp)
+                checked = await _receive_and_check(request, workdir, filename, limits)
+                document, version = await usecases.store(ctx, target, checked)
+        except DomainError as e:
+            await ctx.audit("upload:document", "student", target_id, e.code, details={"field": e.field})
+            log.info("upload refused", code=e.code, student=target_id)
+            return error_response(e)
+        await ctx.audit(
+            "upload:document",
+            "document",
+            document.id,
+            school_code=document.school_code,
+            details={"number": document.number, "version": version.version, "sha256": version.original.sha256},
+        )
+        return JSONResponse(
+            {
+                "document": {
+                    "id": document.id,
+                    "kind": document.kind.value,
+                    "version": version.version,
+                    "sha256": version.original.sha256,
+                    "size": version.original.size,
+                    "contentType": version.original.content_type,
+                    "pages": version.pages,
+                    "renditionSha256": version.rendition.sha256 if version.rendition else None,
+                    "lockUntil": version.lock_until.isoformat(),
+                }
+            },
+            status_code=201,
+        )
+
+    return upload
+
+
+async def _receive_and_check(request: Request, workdir: Path, filename: str | None, limits: UploadLimits) -> usecases.CheckedFile:
+    path = workdir / "original"
+    digest = hashlib.sha256()
+    size = 0
+    head = bytearray()
+    with open(path, "wb") as out:
+        async for chunk in request.stream():
+            if not chunk:
+                continue
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
+            digest.update(chunk)
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            out.write(chunk)
+    if size == 0:
+        raise refuse("EMPTY_FILE", "the file is empty")
+    real = sniff(bytes(head))
+    check_type(real, filename, request.headers.get("content-type"))
+    found = await asyncio.to_thread(inspect, path, real, limits, workdir)
+    r = found.rendition
+    return usecases.CheckedFile(
+        path=path,
+        sha256=digest.hexdigest(),
+        size=size,
+        content_type=real,
+        pages=found.pages,
+        rendition_path=r.path if r else None,
+        rendition_sha256=r.sha256 if r else None,
+        rendition_size=r.size if r else None,
+        rendition_type=r.content_type if r else None,
+    )

@@ -1,0 +1,228 @@
+"""Evidence: storing a checked upload under lock, versions, legal holds, download links.
+
+Order of writes (no transactions): the metadata is written first as PENDING (never
+shown), then the bytes go to the store under retention, then the version is marked
+STORED. A failure before the object exists removes the PENDING row; a failure after it
+leaves a PENDING row that `reconcile_pending` completes by re-reading the object, so
+nothing is lost and nothing half-written is ever visible."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from domain import access
+from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.evidence import (
+    RETENTION_BY_KIND,
+    Document,
+    DocumentState,
+    DocumentVersion,
+    EvidenceKind,
+    StoredFile,
+    lock_until,
+    may_download_original,
+    object_key,
+    require_archivist,
+    require_uploader,
+)
+from schema.context import Context
+from schema.students import usecases as students
+
+
+class StoreUnavailable(DomainError):
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message, "STORE_UNAVAILABLE")
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where an upload goes, decided (and authorised) before its body is read."""
+
+    number: str
+    dossier_id: str
+    school_code: str
+    kind: EvidenceKind
+    replaces: Document | None
+    filename: str | None
+    paper_location: str | None
+    business_kind: str | None
+    business_id: str | None
+
+
+async def authorise_upload(
+    ctx: Context,
+    *,
+    number: str,
+    kind: str,
+    filename: str | None,
+    paper_location: str | None,
+    business_kind: str | None,
+    business_id: str | None,
+    replaces: str | None,
+) -> UploadTarget:
+    access.require_writer(ctx.account)
+    try:
+        evidence_kind = EvidenceKind(kind)
+    except ValueError:
+        raise DomainError("kind", f"unknown evidence kind {kind!r}", "INVALID_KIND") from None
+    row, school = await students.student_in_scope(ctx, number)
+    require_uploader(ctx.account, school.code)
+    previous = None
+    if replaces:
+        previous = await ctx.stores.documents.get(replaces)
+        if previous is None or previous.dossier_id != row.dossier.id:
+            raise NotFound("replaces", "document")
+        if previous.kind is not evidence_kind:
+            raise DomainError("kind", "a new version keeps the kind of the document it replaces", "INVALID_KIND")
+    if paper_location is not None and len(paper_location) > 200:
+        raise DomainError("paperLocation", "at most 200 characters", "INVALID_VALUE")
+    return UploadTarget(
+        number=row.dossier.number,
+        dossier_id=row.dossier.id,
+        school_code=school.code,
+        kind=evidence_kind,
+        replaces=previous,
+        filename=filename,
+        paper_location=paper_location,
+        business_kind=business_kind,
+        business_id=business_id,
+    )
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    path: Path
+    sha256: str
+    size: int
+    content_type: str
+    pages: int
+    rendition_path: Path | None
+    rendition_sha256: str | None
+    rendition_size: int | None
+    rendition_type: str | None
+
+
+async def store(ctx: Context, target: UploadTarget, checked: CheckedFile) -> tuple[Document, DocumentVersion]:
+    now = datetime.now(UTC)
+    document_id = target.replaces.id if target.replaces else uuid.uuid4().hex
+    version_no = (max(v.version for v in target.replaces.versions) + 1) if target.replaces else 1
+    retention = RETENTION_BY_KIND[target.kind]
+    until = lock_until(target.kind, now)
+    original_key = object_key(target.school_code, target.dossier_id, document_id, "original")
+    rendition_key = object_key(target.school_code, target.dossier_id, document_id, "rendition")
+    pending = DocumentVersion(
+        version=version_no,
+        original=StoredFile(original_key, "", checked.sha256, checked.size, checked.content_type),
+        rendition=None
+        if checked.rendition_path is None
+        else StoredFile(rendition_key, "", checked.rendition_sha256 or "", checked.rendition_size or 0, checked.rendition_type or ""),
+        pages=checked.pages,
+        filename=target.filename,
+        uploaded_by=ctx.account.login,
+        uploaded_at=now,
+        lock_until=until,
+        state=DocumentState.PENDING,
+    )
+    if target.replaces is None:
+        document = Document(
+            id=document_id,
+            dossier_id=target.dossier_id,
+            number=target.number,
+            school_code=target.school_code,
+            kind=target.kind,
+            retention_class=retention.name,
+            business_kind=target.business_kind,
+            business_id=target.business_id,
+            paper_location=target.paper_location,
+            legal_hold=False,
+            versions=(pending,),
+            created_at=now,
+        )
+        await ctx.stores.documents.insert_pending(document)
+    else:
+        document = target.replaces
+        if not await ctx.stores.documents.add_pending_version(document, pending):
+            raise DomainError("replaces", "the document changed meanwhile; try again", "CONFLICT")
+    archive = ctx.stores.archive
+    try:
+        original = await archive.put_locked(
+            original_key, checked.path, checked.size, checked.content_type, retention.mode.value, until
+        )
+        rendition = None
+        if checked.rendition_path is not None and pending.rendition is not None:
+            rendition = await archive.put_locked(
+                rendition_key, checked.rendition_path, pending.rendition.size, pending.rendition.content_type, retention.mode.value, until
+            )
+    except Exception as e:  # noqa: BLE001 - any store failure: the PENDING row must go
+        await ctx.stores.documents.drop_pending(document_id, version_no)
+        raise StoreUnavailable(f"the evidence store did not take the file ({type(e).__name__}); nothing was kept") from e
+    stored_original = StoredFile(original.key, original.version_id, checked.sha256, checked.size, checked.content_type)
+    stored_rendition = (
+        None
+        if rendition is None or pending.rendition is None
+        else StoredFile(rendition.key, rendition.version_id, pending.rendition.sha256, pending.rendition.size, pending.rendition.content_type)
+    )
+    await ctx.stores.documents.mark_stored(document_id, version_no, stored_original, stored_rendition)
+    if document.legal_hold:  # a held document's new version is held too
+        await archive.set_legal_hold(original.key, original.version_id, True)
+    stored = await ctx.stores.documents.get(document_id)
+    assert stored is not None
+    current = next(v for v in stored.versions if v.version == version_no)
+    return stored, current
+
+
+async def document_in_scope(ctx: Context, document_id: str) -> Document:
+    """A document, if the caller may see its student (R-E4)."""
+    found = await ctx.stores.documents.get(document_id)
+    visible = await ctx.student_school_codes()
+    if found is None or (visible is not None and found.school_code not in visible):
+        raise NotFound("documentId", "document")
+    return found
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    expires_at: datetime
+    filename: str
+    sha256: str
+
+
+async def download_link(ctx: Context, document: Document, version: int | None, original: bool) -> DownloadLink:
+    chosen = document.current if version is None else next((v for v in document.versions if v.version == version), None)
+    if chosen is None or chosen.state is not DocumentState.STORED:
+        raise NotFound("version", "document version")
+    if original and not may_download_original(ctx.account):
+        raise PermissionDenied("the untouched original is for archivists; download the rendition")
+    target = chosen.original if (original or chosen.rendition is None) else chosen.rendition
+    ext = {"image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif", "application/pdf": ".pdf"}[target.content_type]
+    filename = f"{document.number}-{document.kind.value.lower()}-v{chosen.version}{'-original' if original else ''}{ext}"
+    url, expires_at = ctx.stores.archive.presigned_download(target.key, target.version_id, filename)
+    await ctx.audit(
+        "download:document",
+        "document",
+        document.id,
+        school_code=document.school_code,
+        details={"version": chosen.version, "original": original, "number": document.number},
+    )
+    return DownloadLink(url, expires_at, filename, target.sha256)
+
+
+async def set_legal_hold(ctx: Context, document_id: str, hold: bool, reason: str) -> Document:
+    access.require_writer(ctx.account)
+    require_archivist(ctx.account)
+    document = await document_in_scope(ctx, document_id)
+    if not reason.strip():
+        raise DomainError("reason", "say why the hold is set or released", "REASON_REQUIRED")
+    for v in document.versions:
+        if v.state is DocumentState.STORED:
+            await ctx.stores.archive.set_legal_hold(v.original.key, v.original.version_id, hold)
+            if v.rendition is not None:
+                await ctx.stores.archive.set_legal_hold(v.rendition.key, v.rendition.version_id, hold)
+    await ctx.stores.documents.set_legal_hold(document.id, hold)
+    updated = await ctx.stores.documents.get(document.id)
+    assert updated is not None
+    return updated
