@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
             request_id=request.state.request_id,
             page_size_max=settings.page_size_max,
         )
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
         q = request.query_params
         filename = q.get("filename") or None
         target_id = q.get("student", "")
@@ -85,8 +88,8 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                 raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
             with tempfile.TemporaryDirectory(prefix="xueji-upload-", dir=settings.upload_spool_dir) as tmp:
                 workdir = Path(tmp)
-                checked = await _receive_and_check(request, workdir, filename, limits)
-                document, version = await usecases.store(ctx, target, checked)
+                checked = await _receive_and_check(request, workdir, filename, limits, timings)
+                document, version = await usecases.store(ctx, target, checked, timings)
         except DomainError as e:
             await ctx.audit("upload:document", "student", target_id, e.code, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)
@@ -113,12 +116,16 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                 }
             },
             status_code=201,
+            headers={"Server-Timing": ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in timings.items())},
         )
 
     return upload
 
 
-async def _receive_and_check(request: Request, workdir: Path, filename: str | None, limits: UploadLimits) -> usecases.CheckedFile:
+async def _receive_and_check(
+    request: Request, workdir: Path, filename: str | None, limits: UploadLimits, timings: dict[str, float]
+) -> usecases.CheckedFile:
+    started = time.perf_counter()
     path = workdir / "original"
     digest = hashlib.sha256()
     size = 0
@@ -136,9 +143,12 @@ async def _receive_and_check(request: Request, workdir: Path, filename: str | No
             out.write(chunk)
     if size == 0:
         raise refuse("EMPTY_FILE", "the file is empty")
+    timings["receive"] = time.perf_counter() - started
+    started = time.perf_counter()
     real = sniff(bytes(head))
     check_type(real, filename, request.headers.get("content-type"))
     found = await asyncio.to_thread(inspect, path, real, limits, workdir)
+    timings["check"] = time.perf_counter() - started
     r = found.rendition
     return usecases.CheckedFile(
         path=path,

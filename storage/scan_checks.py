@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from domain.errors import DomainError
 from domain.evidence import ALLOWED_TYPES, IMAGE_TYPES, UploadLimits
 
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}
+ORIENTATION_TAG = 0x0112
 ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/RichMedia", "/XFA")
 _RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles|RichMedia)\b")
 
@@ -54,7 +56,7 @@ class Inspection:
     pages: int
     width: int | None
     height: int | None
-    rendition: Rendition | None
+    rendition: Rendition | None  # None for PDFs, and for JPEGs that carry no metadata at all
 
 
 def sniff(head: bytes) -> str:
@@ -95,27 +97,81 @@ def _inspect_image(path: Path, real: str, limits: UploadLimits, workdir: Path) -
                 frames = getattr(img, "n_frames", 1)
                 if frames > limits.max_pages:
                     raise refuse("TOO_MANY_PAGES", f"{frames} pages; at most {limits.max_pages}")
+                orientation = img.getexif().get(ORIENTATION_TAG, 1)
+                if fmt == "JPEG":
+                    # Decode the whole entropy-coded stream (so truncation and corruption
+                    # show) but run the inverse DCT at 1/8 scale: the check costs a fraction.
+                    img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
                 for frame in range(frames):  # every page decodes completely
                     img.seek(frame)
                     img.load()
-                img.seek(0)
-                upright = ImageOps.exif_transpose(img)
-                out_fmt = "JPEG" if fmt == "JPEG" else "PNG"  # TIFF is rendered to PNG for browsers
-                target = workdir / ("rendition.jpg" if out_fmt == "JPEG" else "rendition.png")
-                clean = _without_metadata(upright)
-                if out_fmt == "JPEG":
-                    clean.convert("RGB" if clean.mode not in ("L", "RGB") else clean.mode).save(target, "JPEG", quality=92)
-                else:
-                    clean.save(target, "PNG", optimize=False)
+            if fmt == "JPEG" and orientation == 1:
+                target = workdir / "rendition.jpg"
+                if not strip_jpeg_metadata(path, target):  # nothing to remove: the original serves
+                    return Inspection(real, frames, width, height, None)
+                content_type = "image/jpeg"
+            else:
+                target, content_type = _render(path, fmt, workdir)
     except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise refuse("IMAGE_TOO_LARGE", f"decompression bomb refused: {e}") from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise refuse("CORRUPT_IMAGE", f"the image cannot be read completely: {e}") from e
     digest, size = sha256_of(target)
-    rendition = Rendition(target, "image/jpeg" if out_fmt == "JPEG" else "image/png", digest, size)
-    return Inspection(real, frames, width, height, rendition)
+    return Inspection(real, frames, width, height, Rendition(target, content_type, digest, size))
+
+
+def _render(path: Path, fmt: str, workdir: Path) -> tuple[Path, str]:
+    """Decode, apply the EXIF orientation, and write the pixels alone (TIFF becomes PNG)."""
+    with Image.open(path, formats=[fmt]) as img:
+        img.load()
+        clean = _without_metadata(ImageOps.exif_transpose(img))
+    if fmt == "JPEG":
+        target = workdir / "rendition.jpg"
+        clean.save(target, "JPEG", quality=92)
+        return target, "image/jpeg"
+    target = workdir / "rendition.png"
+    clean.save(target, "PNG", compress_level=3)
+    return target, "image/png"
+
+
+# JPEG segments kept in the rendition: JFIF (APP0), ICC colour profile (APP2), Adobe colour
+# transform (APP14) and everything that codes the image. Dropped: EXIF/XMP/GPS (APP1),
+# IPTC/Photoshop (APP13), the other application blocks and comments (COM).
+_KEEP_APP = {0xE0, 0xE2, 0xEE}
+
+
+def strip_jpeg_metadata(source: Path, target: Path) -> bool:
+    """Copy a JPEG without its metadata segments, byte for byte otherwise (no re-encoding),
+    streaming. Returns False (and writes nothing) when there was nothing to remove."""
+    kept = bytearray()
+    dropped = False
+    with open(source, "rb") as f:
+        if f.read(2) != b"\xff\xd8":
+            raise refuse("CORRUPT_IMAGE", "not a JPEG stream")
+        kept += b"\xff\xd8"
+        while True:
+            marker = f.read(2)
+            if len(marker) < 2 or marker[0] != 0xFF:
+                raise refuse("CORRUPT_IMAGE", "broken JPEG segment structure")
+            if marker[1] == 0xDA:  # start of scan: the rest is image data
+                if not dropped:
+                    return False
+                with open(target, "wb") as out:
+                    out.write(kept)
+                    out.write(marker)
+                    shutil.copyfileobj(f, out, 1 << 20)
+                return True
+            length_bytes = f.read(2)
+            if len(length_bytes) < 2:
+                raise refuse("CORRUPT_IMAGE", "the JPEG has no image data")
+            body = f.read(int.from_bytes(length_bytes, "big") - 2)
+            code = marker[1]
+            if (0xE0 <= code <= 0xEF and code not in _KEEP_APP) or code == 0xFE:
+                dropped = True
+            else:
+                kept += marker + length_bytes + body
 
 
 def _without_metadata(img: Image.Image) -> Image.Image:
@@ -127,10 +183,19 @@ def _without_metadata(img: Image.Image) -> Image.Image:
     return clean
 
 
-def _inspect_pdf(path: Path, limits: UploadLimits) -> Inspection:
+def _raw_active(path: Path) -> bool:
+    """A streaming scan of the raw bytes for active-content names (overlapping chunks)."""
+    tail = b""
     with open(path, "rb") as f:
-        raw = f.read()
-    if _RAW_ACTIVE.search(raw):
+        while chunk := f.read(1 << 20):
+            if _RAW_ACTIVE.search(tail + chunk):
+                return True
+            tail = chunk[-32:]
+    return False
+
+
+def _inspect_pdf(path: Path, limits: UploadLimits) -> Inspection:
+    if _raw_active(path):
         raise refuse("PDF_ACTIVE_CONTENT", "PDFs with JavaScript, launch actions or embedded files are not accepted")
     try:
         reader = PdfReader(path, strict=False)

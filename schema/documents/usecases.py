@@ -8,6 +8,8 @@ nothing is lost and nothing half-written is ever visible."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,7 +107,13 @@ class CheckedFile:
     rendition_type: str | None
 
 
-async def store(ctx: Context, target: UploadTarget, checked: CheckedFile) -> tuple[Document, DocumentVersion]:
+async def store(
+    ctx: Context, target: UploadTarget, checked: CheckedFile, timings: dict[str, float] | None = None
+) -> tuple[Document, DocumentVersion]:
+    """Write metadata PENDING, the bytes under lock, then mark STORED. `timings` (if given)
+    receives the seconds spent in the object store and in the metadata writes."""
+    clock = time.perf_counter()
+    timings = {} if timings is None else timings
     now = datetime.now(UTC)
     document_id = target.replaces.id if target.replaces else uuid.uuid4().hex
     version_no = (max(v.version for v in target.replaces.versions) + 1) if target.replaces else 1
@@ -147,18 +155,20 @@ async def store(ctx: Context, target: UploadTarget, checked: CheckedFile) -> tup
         if not await ctx.stores.documents.add_pending_version(document, pending):
             raise DomainError("replaces", "the document changed meanwhile; try again", "CONFLICT")
     archive = ctx.stores.archive
+    timings["meta"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     try:
-        original = await archive.put_locked(
-            original_key, checked.path, checked.size, checked.content_type, retention.mode.value, until
-        )
-        rendition = None
+        puts = [archive.put_locked(original_key, checked.path, checked.size, checked.content_type, retention.mode.value, until)]
         if checked.rendition_path is not None and pending.rendition is not None:
-            rendition = await archive.put_locked(
-                rendition_key, checked.rendition_path, pending.rendition.size, pending.rendition.content_type, retention.mode.value, until
-            )
+            r = pending.rendition
+            puts.append(archive.put_locked(rendition_key, checked.rendition_path, r.size, r.content_type, retention.mode.value, until))
+        written = await asyncio.gather(*puts)  # both objects at once
+        original, rendition = written[0], (written[1] if len(written) > 1 else None)
     except Exception as e:  # noqa: BLE001 - any store failure: the PENDING row must go
         await ctx.stores.documents.drop_pending(document_id, version_no)
         raise StoreUnavailable(f"the evidence store did not take the file ({type(e).__name__}); nothing was kept") from e
+    timings["put"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     stored_original = StoredFile(original.key, original.version_id, checked.sha256, checked.size, checked.content_type)
     stored_rendition = (
         None
@@ -171,6 +181,7 @@ async def store(ctx: Context, target: UploadTarget, checked: CheckedFile) -> tup
     stored = await ctx.stores.documents.get(document_id)
     assert stored is not None
     current = next(v for v in stored.versions if v.version == version_no)
+    timings["meta"] += time.perf_counter() - clock
     return stored, current
 
 
