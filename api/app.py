@@ -26,6 +26,7 @@ from schema import build_schema
 from schema.context import Stores
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository
+from storage.cases import CalendarRepository, CaseRepository
 from storage.corrections import CorrectionRepository
 from storage.documents import DocumentRepository
 from storage.sweeps import FixityRunRepository
@@ -61,6 +62,8 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         documents=DocumentRepository(collections),
         archive=archive,
         fixity=FixityRunRepository(collections),
+        cases=CaseRepository(collections),
+        calendar=CalendarRepository(collections),
     )
 
 

@@ -195,3 +195,10 @@ def require_schema_publisher(account: Account) -> None:
     require_writer(account)
     if account.role is not Role.PROVINCE_DEPARTMENT:
         raise PermissionDenied("only the province publishes section schemas")
+
+
+def require_admin(account: Account) -> None:
+    """System administration (the working calendar): the admin only."""
+    require_writer(account)
+    if account.role is not Role.ADMIN:
+        raise PermissionDenied("only the system admin does this")

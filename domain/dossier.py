@@ -120,6 +120,14 @@ class Dossier:
     open_business: str | None = None  # id of the open correction / case, if any
     created_at: datetime | None = None
     version: int = 1
+    # what the status workflows (Art. 11-16) record
+    former_school_codes: tuple[str, ...] = ()  # they keep a read-only copy (Art. 19)
+    attending_school_code: str | None = None  # attends elsewhere, status kept here (Art. 12)
+    suspension_until: date | None = None
+    suspension_grounds: str | None = None
+    sanction_until: date | None = None  # 受处分期间: no transfer (Art. 11(4))
+    missing: bool = False  # reported missing or detained: status never cancelled (Art. 16)
+    skipped_grades: tuple[int, ...] = ()  # counted as completed (Art. 15)
 
 
 def _text(field_name: str, value: str | None, pattern: re.Pattern[str], what: str) -> None:

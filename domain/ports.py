@@ -14,7 +14,9 @@ from domain.accounts import Account
 from domain.corrections import Correction, CorrectionState, DecisionRecord
 from domain.dossier import Dossier, StudentState
 from domain.evidence import Document, DocumentVersion, FixityRun, StoredFile
+from domain.calendar import YearSchedule
 from domain.sections import Section
+from domain.workflows.engine import Case, CaseKind, CaseState
 from domain.jurisdiction import Area, School, SchoolKind
 
 T = TypeVar("T")
@@ -168,6 +170,7 @@ class StudentStore(Protocol):
     async def release_identity(self, key: str, dossier_id: str) -> None: ...
     async def by_number(self, number: str, school_codes: Sequence[str] | None) -> StudentRow | None: ...
     async def by_id(self, dossier_id: str) -> Dossier | None: ...
+    async def suspensions_ended(self, today: date) -> list[Dossier]: ...
     async def page(
         self, school_codes: Sequence[str] | None, f: StudentFilter, *, after: str | None, first: int
     ) -> Page[StudentRow]: ...
@@ -227,3 +230,43 @@ class StoredObjectRef(Protocol):
 
 class FixityLog(Protocol):
     async def recent(self, limit: int) -> list[FixityRun]: ...
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    kind: CaseKind | None = None
+    state: CaseState | None = None
+    school_code: str | None = None
+    number: str | None = None
+    overdue_on: date | None = None
+    awaiting_codes: tuple[str, ...] | None = None  # the caller's inbox: steps waiting for these codes
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: str
+    kind: str  # SUSPENSION_EXPIRED, …
+    school_code: str
+    dossier_id: str
+    number: str
+    due: date
+    message: str
+
+
+class CaseStore(Protocol):
+    async def insert(self, case: Case) -> None: ...
+    async def get(self, case_id: str) -> Case | None: ...
+    async def exists(self, case_id: str) -> bool: ...
+    async def replace(self, before: Case, after: Case) -> bool: ...
+    async def for_dossier(self, dossier_id: str) -> list[Case]: ...
+    async def overdue(self, today: date) -> list[Case]: ...
+    async def page(
+        self, school_codes: Sequence[str] | None, f: CaseFilter, *, after: str | None, first: int
+    ) -> Page[Case]: ...
+    async def remind(self, reminder: Reminder) -> bool: ...
+    async def reminders(self, school_codes: Sequence[str] | None) -> list[Reminder]: ...
+
+
+class CalendarStore(Protocol):
+    async def overrides(self) -> list[YearSchedule]: ...
+    async def save(self, schedule: YearSchedule, by: str) -> None: ...

@@ -21,6 +21,8 @@ from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
+from schema.cases.mutations import CaseMutations
+from schema.cases.queries import CaseQueries
 from schema.corrections.mutations import CorrectionMutations
 from schema.corrections.queries import CorrectionQueries
 from schema.documents.mutations import DocumentMutations
@@ -34,13 +36,21 @@ EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED
 
 
 @strawberry.type
-class Query(AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, DocumentQueries, AuditQueries):
+class Query(
+    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AccountMutations, JurisdictionMutations, StudentMutations, CorrectionMutations, SectionMutations, DocumentMutations
+    AccountMutations,
+    JurisdictionMutations,
+    StudentMutations,
+    CorrectionMutations,
+    CaseMutations,
+    SectionMutations,
+    DocumentMutations,
 ):
     pass
 

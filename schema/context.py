@@ -18,6 +18,8 @@ from domain.ports import (
     AreaStore,
     AuditEvent,
     AuditLog,
+    CalendarStore,
+    CaseStore,
     CorrectionStore,
     DocumentStore,
     EvidenceObjects,
@@ -42,6 +44,8 @@ class Stores:
     documents: DocumentStore
     archive: EvidenceObjects
     fixity: FixityLog
+    cases: CaseStore
+    calendar: CalendarStore
 
 
 @dataclass

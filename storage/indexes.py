@@ -31,6 +31,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dup_keys", ASCENDING)], name="dup_keys"),
         IndexModel([("complete", ASCENDING), ("complete_by", ASCENDING)], name="completeness"),
         IndexModel([("verification", ASCENDING), ("school_code", ASCENDING)], name="verification"),
+        IndexModel([("former_school_codes", ASCENDING)], name="former_schools"),
+        IndexModel([("state", ASCENDING), ("suspension_until", ASCENDING)], name="suspensions"),
     ],
     # `identities` and `counters` are keyed by `_id`: the unique index every server has.
     "dossier_history": [IndexModel([("dossier_id", ASCENDING), ("at", ASCENDING)], name="dossier_at")],
@@ -41,6 +43,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("stored", ASCENDING), ("_id", ASCENDING)], name="stored"),
         IndexModel([("versions.state", ASCENDING)], name="version_state"),
     ],
+    "cases": [
+        IndexModel([("dossier_id", ASCENDING), ("opened_at", ASCENDING)], name="dossier"),
+        IndexModel([("school_codes", ASCENDING), ("_id", ASCENDING)], name="schools"),
+        IndexModel([("state", ASCENDING), ("awaiting", ASCENDING)], name="inbox"),
+        IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING)], name="escalated"),
+        IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="due"),
+    ],
+    "reminders": [IndexModel([("school_code", ASCENDING), ("due", ASCENDING)], name="school_due")],
     "fixity_runs": [IndexModel([("started_at", DESCENDING)], name="started")],
     "section_entries": [IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING)], name="dossier_section")],
 }

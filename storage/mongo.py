@@ -41,6 +41,9 @@ class Collections:
     section_entries: AsyncCollection[Doc]
     documents: AsyncCollection[Doc]
     fixity_runs: AsyncCollection[Doc]
+    cases: AsyncCollection[Doc]
+    calendar_years: AsyncCollection[Doc]
+    reminders: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -58,4 +61,7 @@ class Collections:
             section_entries=db["section_entries"],
             documents=db["documents"],
             fixity_runs=db["fixity_runs"],
+            cases=db["cases"],
+            calendar_years=db["calendar_years"],
+            reminders=db["reminders"],
         )

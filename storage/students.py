@@ -112,6 +112,13 @@ def dossier_to_doc(d: Dossier) -> Doc:
         "open_business": d.open_business,
         "created_at": d.created_at,
         "version": d.version,
+        "former_school_codes": list(d.former_school_codes),
+        "attending_school_code": d.attending_school_code,
+        "suspension_until": _dt(d.suspension_until),
+        "suspension_grounds": d.suspension_grounds,
+        "sanction_until": _dt(d.sanction_until),
+        "reported_missing": d.missing,
+        "skipped_grades": list(d.skipped_grades),
     }
 
 
@@ -143,6 +150,13 @@ def dossier_from_doc(doc: Doc) -> Dossier:
         open_business=doc.get("open_business"),
         created_at=doc.get("created_at"),
         version=doc.get("version", 1),
+        former_school_codes=tuple(doc.get("former_school_codes", [])),
+        attending_school_code=doc.get("attending_school_code"),
+        suspension_until=_d(doc.get("suspension_until")),
+        suspension_grounds=doc.get("suspension_grounds"),
+        sanction_until=_d(doc.get("sanction_until")),
+        missing=bool(doc.get("reported_missing")),
+        skipped_grades=tuple(doc.get("skipped_grades", [])),
     )
 
 
@@ -223,7 +237,7 @@ class StudentRepository:
     async def by_number(self, number: str, school_codes: Sequence[str] | None) -> StudentRow | None:
         query: Doc = {"numbers": number}
         if school_codes is not None:
-            query["school_code"] = {"$in": list(school_codes)}
+            query.update(_held_or_copied(school_codes))
         doc = await self._students.find_one(query)
         return _row(doc) if doc else None
 
@@ -236,7 +250,7 @@ class StudentRepository:
     ) -> Page[StudentRow]:
         conditions: list[Doc] = []
         if school_codes is not None:
-            conditions.append({"school_code": {"$in": list(school_codes)}})
+            conditions.append(_held_or_copied(school_codes))
         if f.school_code is not None:
             conditions.append({"school_code": f.school_code})
         for field_name, value in (
@@ -266,6 +280,11 @@ class StudentRepository:
         """Dossiers sharing any duplicate key (an index lookup on `dup_keys`)."""
         docs = await self._students.find({"dup_keys": {"$in": list(keys)}}).limit(limit).to_list()
         return [(dossier_from_doc(d), list(d.get("dup_keys", []))) for d in docs]
+
+    async def suspensions_ended(self, today: date) -> list[Dossier]:
+        """Suspended students whose suspension ran out before today (Art. 13: remind the school)."""
+        docs = await self._students.find({"state": "SUSPENDED", "suspension_until": {"$lt": _dt(today)}}).to_list()
+        return [dossier_from_doc(d) for d in docs]
 
     # -- writes -----------------------------------------------------------------------
     async def replace(self, before: Dossier, after: Dossier) -> bool:
@@ -321,6 +340,12 @@ class StudentRepository:
             )
             for d in docs
         ]
+
+
+def _held_or_copied(school_codes: Sequence[str]) -> Doc:
+    """Dossiers these schools hold, and those they keep a read-only copy of (Art. 19)."""
+    codes = list(school_codes)
+    return {"$or": [{"school_code": {"$in": codes}}, {"former_school_codes": {"$in": codes}}]}
 
 
 def _with_id(d: Dossier, dossier_id: str) -> Dossier:

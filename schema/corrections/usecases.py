@@ -31,22 +31,7 @@ from schema.context import Context
 from schema.students import usecases
 from schema.students.usecases import Candidate
 
-ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
-
-
-async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
-    """One open business per student (the national system's 'another business is open')."""
-    students = ctx.stores.students
-    if await students.lock_business(dossier_id, business_id):
-        return
-    current = await students.by_id(dossier_id)
-    holder = current.open_business if current else None
-    if holder and holder.startswith("correction-") and not await ctx.stores.corrections.exists(holder):
-        # A lock whose correction was never written (an interrupted request): take it over.
-        await students.release_business(dossier_id, holder)
-        if await students.lock_business(dossier_id, business_id):
-            return
-    raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+ANOTHER_BUSINESS_OPEN = usecases.ANOTHER_BUSINESS_OPEN
 
 
 async def request(
@@ -76,7 +61,7 @@ async def request(
         requested_by=ctx.account.login,
         requested_at=datetime.now(UTC),
     )
-    await open_business(ctx, row.dossier.id, correction.id)
+    await usecases.open_business(ctx, row.dossier.id, correction.id)
     await ctx.stores.corrections.insert(correction)
     return correction
 

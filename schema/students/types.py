@@ -18,6 +18,7 @@ from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
 from schema.context import Info
+from schema.cases.types import Case
 from schema.documents.types import Document
 from schema.jurisdiction.types import School
 
@@ -303,6 +304,30 @@ class Student:
     @strawberry.field(description="Every change to the dossier, oldest first (Art. 6 (1)).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return [HistoryEntry.of(h) for h in await info.context.stores.students.history(self.dossier.id)]
+
+    @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
+    async def cases(self, info: Info) -> list[Case]:
+        return [Case(case=c) for c in await info.context.stores.cases.for_dossier(self.dossier.id)]
+
+    @strawberry.field(description="Schools that keep a read-only copy of this dossier after a transfer (Art. 19).")
+    def former_school_codes(self) -> list[str]:
+        return list(self.dossier.former_school_codes)
+
+    @strawberry.field(description="Art. 12: the school the student attends while the status stays here.")
+    def attending_school_code(self) -> str | None:
+        return self.dossier.attending_school_code
+
+    @strawberry.field
+    def suspension_until(self) -> date | None:
+        return self.dossier.suspension_until
+
+    @strawberry.field(description="Reported missing or detained (Art. 16): the status can never be cancelled.")
+    def reported_missing(self) -> bool:
+        return self.dossier.missing
+
+    @strawberry.field(description="Grades skipped (Art. 15); they count as completed.")
+    def skipped_grades(self) -> list[int]:
+        return list(self.dossier.skipped_grades)
 
     @strawberry.field(description="Scanned evidence of this dossier (Art. 6 (2)), oldest first.")
     async def documents(self, info: Info) -> list[Document]:

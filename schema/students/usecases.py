@@ -275,5 +275,31 @@ async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> 
     return StudentRow(after, row.missing)
 
 
+ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
+
+
+async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
+    """One open business per student (the national system's 'another business is open')."""
+    students = ctx.stores.students
+    if await students.lock_business(dossier_id, business_id):
+        return
+    current = await students.by_id(dossier_id)
+    holder = current.open_business if current else None
+    if holder and not await _business_exists(ctx, holder):
+        # A lock whose business was never written (an interrupted request): take it over.
+        await students.release_business(dossier_id, holder)
+        if await students.lock_business(dossier_id, business_id):
+            return
+    raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+
+
+async def _business_exists(ctx: Context, business_id: str) -> bool:
+    if business_id.startswith("correction-"):
+        return await ctx.stores.corrections.exists(business_id)
+    if business_id.startswith("case-"):
+        return await ctx.stores.cases.exists(business_id)
+    return True
+
+
 def new_business_id(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:16]}"

@@ -1,0 +1,246 @@
+"""Opening, deciding and withdrawing status-change cases; the working calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+
+from domain.access import require_admin
+from domain.calendar import check_override
+from domain.workflows.engine import CaseKind, Decision
+from schema.cases import usecases
+from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
+from schema.context import Info
+from schema.errors import Outcome, audited, error_codes
+from schema.students.types import Student
+
+CASE_CODES = (
+    "INVALID_STUDENT_NUMBER",
+    "INVALID_VALUE",
+    "INVALID_GROUNDS",
+    "TARGET_REQUIRED",
+    "EVIDENCE_REQUIRED",
+    "WRONG_OPENER",
+    "WRONG_ACTOR",
+    "WRONG_STATE",
+    "NOT_OPEN",
+    "CONFLICT",
+    "REASON_REQUIRED",
+)
+OpenCaseErrorCode = error_codes(
+    "OpenCaseErrorCode",
+    *CASE_CODES,
+    "ANOTHER_BUSINESS_OPEN",
+    "SUSPENDED",
+    "UNDER_SANCTION",
+    "SAME_SCHOOL",
+    "GRADE_NOT_OFFERED",
+    "INVALID_TARGET",
+    "DISABILITY_REQUIRED",
+    "DECISION_REQUIRED",
+    "TOO_LONG",
+    "CROSSES_STAGE",
+    "OTHER_SCHOOL",
+)
+DecideCaseErrorCode = error_codes("DecideCaseErrorCode", *CASE_CODES, "NOT_ESCALATED", "OVERRIDE_REQUIRED", "CANNOT_RETURN")
+WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)
+SetCalendarYearErrorCode = error_codes("SetCalendarYearErrorCode", "INVALID_VALUE")
+
+
+@strawberry.input(description="What a kind needs; see each kind's article. Unused fields stay null.")
+class CaseParamsInput:
+    grade: int | None = strawberry.field(default=None, description="Transfer: grade at the new school; resumption, return, skip-grade: the grade to continue in.")
+    from_date: date | None = strawberry.field(default=None, description="Suspension: first day.")
+    until_date: date | None = strawberry.field(default=None, description="Suspension: last day (at most one year on).")
+    informed_on: date | None = strawberry.field(default=None, description="Death: the day the school was informed.")
+    addressees: str | None = strawberry.field(default=None, description="Dropout: the township / sub-district and county the written report went to.")
+    move_status: bool | None = strawberry.field(default=None, description="Art. 12: does the status move to the new school?")
+
+    def to_dict(self) -> dict[str, Any]:
+        names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus"}
+        return {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
+
+
+@strawberry.input
+class OpenCaseInput:
+    kind: CaseKindType  # type: ignore[valid-type]
+    number: str
+    grounds: str | None = strawberry.field(default=None, description="The article's grounds (TransferGrounds, SuspensionGrounds, …).")
+    target_school_code: str | None = strawberry.field(default=None, description="Transfer: the receiving school; Art. 12: the new school.")
+    params: CaseParamsInput | None = None
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description="Document ids (uploaded first).")
+    comment: str | None = None
+
+
+@strawberry.type
+class OpenCaseSuccess:
+    case: Case
+
+
+@strawberry.type
+class OpenCaseError:
+    field: str | None
+    message: str
+    code: OpenCaseErrorCode  # type: ignore[valid-type]
+
+
+OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult")]
+
+
+@strawberry.input
+class DecideCaseInput:
+    id: strawberry.ID
+    decision: CaseDecisionType  # type: ignore[valid-type]
+    comment: str | None = strawberry.field(default=None, description="Required to return, reject or force.")
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list)
+    override_reason: str | None = strawberry.field(default=None, description="Required to approve a case with warnings at the step that confirms them.")
+
+
+@strawberry.type
+class DecideCaseSuccess:
+    case: Case
+    student: Student | None = strawberry.field(description="The dossier, when this decision changed it.")
+
+
+@strawberry.type
+class DecideCaseError:
+    field: str | None
+    message: str
+    code: DecideCaseErrorCode  # type: ignore[valid-type]
+
+
+DecideCaseResult = Annotated[DecideCaseSuccess | DecideCaseError, strawberry.union("DecideCaseResult")]
+
+
+@strawberry.input
+class WithdrawCaseInput:
+    id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.type
+class WithdrawCaseSuccess:
+    case: Case
+
+
+@strawberry.type
+class WithdrawCaseError:
+    field: str | None
+    message: str
+    code: WithdrawCaseErrorCode  # type: ignore[valid-type]
+
+
+WithdrawCaseResult = Annotated[WithdrawCaseSuccess | WithdrawCaseError, strawberry.union("WithdrawCaseResult")]
+
+
+@strawberry.input(description="A year's published schedule (State Council notice): days off and 调休 working weekends.")
+class SetCalendarYearInput:
+    year: int
+    days_off: list[date]
+    workdays: list[date]
+
+
+@strawberry.type
+class SetCalendarYearSuccess:
+    calendar_year: CalendarYear
+
+
+@strawberry.type
+class SetCalendarYearError:
+    field: str | None
+    message: str
+    code: SetCalendarYearErrorCode  # type: ignore[valid-type]
+
+
+SetCalendarYearResult = Annotated[SetCalendarYearSuccess | SetCalendarYearError, strawberry.union("SetCalendarYearResult")]
+
+
+@strawberry.type
+class CaseMutations:
+    @strawberry.mutation(description="Open a status-change case (Art. 11-16). One open business per student.")
+    async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
+        ctx = info.context
+
+        async def body() -> Outcome[OpenCaseSuccess]:
+            case = await usecases.open_status_case(
+                ctx,
+                kind=CaseKind(input.kind),
+                number=input.number,
+                grounds=input.grounds,
+                target_code=input.target_school_code,
+                params=input.params.to_dict() if input.params else {},
+                evidence=tuple(str(x) for x in input.evidence),
+                comment=input.comment,
+            )
+            return Outcome(
+                OpenCaseSuccess(case=Case(case=case)),
+                school_code=case.parties.get("STUDENT_SCHOOL"),
+                details={"case": case.id, "kind": case.kind.value, "warnings": list(case.warnings)},
+            )
+
+        return await audited(
+            ctx, action="mutation:openCase", target=("student", input.number), errors=(OpenCaseError, OpenCaseErrorCode), body=body
+        )
+
+    @strawberry.mutation(description="Decide the current step: approve, return (to the previous step), reject, or force (the level above).")
+    async def decide_case(self, info: Info, input: DecideCaseInput) -> DecideCaseResult:
+        ctx = info.context
+
+        async def body() -> Outcome[DecideCaseSuccess]:
+            case, dossier = await usecases.decide_case(
+                ctx,
+                str(input.id),
+                Decision(input.decision),
+                comment=input.comment,
+                evidence=tuple(str(x) for x in input.evidence),
+                override_reason=input.override_reason,
+            )
+            student = None
+            if dossier is not None:
+                row = await ctx.stores.students.by_number(dossier.number, None)
+                student = Student.of(row) if row else None
+            return Outcome(
+                DecideCaseSuccess(case=Case(case=case), student=student),
+                school_code=case.parties.get("STUDENT_SCHOOL"),
+                details={"decision": Decision(input.decision).value, "state": case.state.value},
+            )
+
+        return await audited(
+            ctx, action="mutation:decideCase", target=("case", str(input.id)), errors=(DecideCaseError, DecideCaseErrorCode), body=body
+        )
+
+    @strawberry.mutation(description="The opening party withdraws an open case.")
+    async def withdraw_case(self, info: Info, input: WithdrawCaseInput) -> WithdrawCaseResult:
+        ctx = info.context
+
+        async def body() -> Outcome[WithdrawCaseSuccess]:
+            case = await usecases.withdraw_case(ctx, str(input.id), input.reason)
+            return Outcome(WithdrawCaseSuccess(case=Case(case=case)), school_code=case.parties.get("STUDENT_SCHOOL"))
+
+        return await audited(
+            ctx, action="mutation:withdrawCase", target=("case", str(input.id)), errors=(WithdrawCaseError, WithdrawCaseErrorCode), body=body
+        )
+
+    @strawberry.mutation(description="The admin records a year's published holiday schedule (overrides the built-in one).")
+    async def set_calendar_year(self, info: Info, input: SetCalendarYearInput) -> SetCalendarYearResult:
+        ctx = info.context
+
+        async def body() -> Outcome[SetCalendarYearSuccess]:
+            require_admin(ctx.account)
+            schedule = check_override(input.year, input.days_off, input.workdays)
+            await ctx.stores.calendar.save(schedule, ctx.account.login)
+            return Outcome(
+                SetCalendarYearSuccess(
+                    calendar_year=CalendarYear(
+                        year=schedule.year, published=True, source=schedule.source,
+                        days_off=sorted(schedule.days_off), workdays=sorted(schedule.workdays),
+                    )
+                ),
+                details={"year": input.year},
+            )
+
+        return await audited(
+            ctx, action="mutation:setCalendarYear", target=("calendar", str(input.year)), errors=(SetCalendarYearError, SetCalendarYearErrorCode), body=body
+        )

@@ -1,0 +1,237 @@
+"""Running status-change cases: load the facts, let the engine decide, store the results.
+
+Writes without transactions, in an order that can be resumed: the case is written first
+(version-guarded), then its effect on the dossier, guarded by the dossier still naming
+the case as its open business. Deciding a completed case whose effect did not reach the
+dossier finishes the work once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from domain.access import SchoolScope
+from domain.calendar import WorkingCalendar
+from domain.dossier import Dossier
+from domain.errors import DomainError, NotFound
+from domain.jurisdiction import School
+from domain.ports import HistoryEntry, Reminder
+from domain.student_number import normalise_number
+from domain.workflows.definitions import DEFINITIONS
+from domain.workflows.engine import (
+    Case,
+    CaseKind,
+    CaseState,
+    Decision,
+    EvidenceFact,
+    Facts,
+    Party,
+    decide as engine_decide,
+    escalate as engine_escalate,
+    open_case,
+    withdraw as engine_withdraw,
+)
+from schema.context import Context, Stores
+from schema.students import usecases as students
+
+EVERY_SCHOOL = SchoolScope(everything=True)
+
+
+async def working_calendar(stores: Stores) -> WorkingCalendar:
+    return WorkingCalendar(await stores.calendar.overrides())
+
+
+async def evidence_facts(ctx: Context, dossier_id: str, ids: tuple[str, ...]) -> tuple[EvidenceFact, ...]:
+    """The documents offered as evidence: stored, and of this student."""
+    facts = []
+    for document_id in ids:
+        document = await ctx.stores.documents.get(document_id)
+        current = document.current if document else None
+        if document is None or document.dossier_id != dossier_id or current is None:
+            raise NotFound("evidence", "document of this student")
+        facts.append(EvidenceFact(document.id, document.kind, current.original.content_type))
+    return tuple(facts)
+
+
+async def _school(ctx: Context, code: str) -> School:
+    school = await ctx.loaders.school.load(code)
+    assert school is not None
+    return school
+
+
+async def open_status_case(
+    ctx: Context,
+    *,
+    kind: CaseKind,
+    number: str,
+    grounds: str | None,
+    target_code: str | None,
+    params: dict[str, Any],
+    evidence: tuple[str, ...],
+    comment: str | None,
+) -> Case:
+    definition = DEFINITIONS[kind]
+    if definition.opened_by is Party.TARGET_SCHOOL:
+        # The receiving school acts on the guardian's application, which names the student:
+        # it finds the dossier by number although the student is not yet in its scope.
+        row = await ctx.stores.students.by_number(normalise_number(number), None)
+        if row is None:
+            raise NotFound("number", "student")
+        school = await _school(ctx, row.dossier.status.school_code)
+    else:
+        row, school = await students.student_in_scope(ctx, number)
+    dossier = row.dossier
+    target = None
+    if target_code:
+        target = await ctx.stores.schools.get(target_code, EVERY_SCHOOL)
+        if target is None:
+            raise NotFound("targetSchoolCode", "school")
+    now = datetime.now(UTC)
+    case = open_case(
+        definition,
+        Facts(dossier, school, target, grounds, params, now.date()),
+        ctx.account,
+        case_id=students.new_business_id("case"),
+        now=now,
+        calendar=await working_calendar(ctx.stores),
+        evidence=await evidence_facts(ctx, dossier.id, evidence),
+        comment=comment,
+    )
+    await students.open_business(ctx, dossier.id, case.id)  # Art. 8: one business at a time
+    await ctx.stores.cases.insert(case)
+    return case
+
+
+async def case_in_scope(ctx: Context, case_id: str) -> Case:
+    case = await ctx.stores.cases.get(case_id)
+    if case is None:
+        raise NotFound("id", "case")
+    visible = await ctx.student_school_codes()
+    mine = ctx.account.scope_code
+    schools = {v for k, v in case.parties.items() if k.endswith("_SCHOOL")}
+    if visible is None or schools & set(visible) or mine in (case.escalated_to, *case.parties.values()):
+        return case
+    raise NotFound("id", "case")
+
+
+async def decide_case(
+    ctx: Context,
+    case_id: str,
+    decision: Decision,
+    *,
+    comment: str | None,
+    evidence: tuple[str, ...],
+    override_reason: str | None,
+) -> tuple[Case, Dossier | None]:
+    case = await case_in_scope(ctx, case_id)
+    definition = DEFINITIONS[case.kind]
+    if case.state is CaseState.COMPLETED:
+        dossier = await _finish(ctx, case, ())  # resume an interrupted completion
+        if dossier is None:
+            raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
+        return case, dossier
+    now = datetime.now(UTC)
+    outcome = engine_decide(
+        definition,
+        case,
+        ctx.account,
+        decision,
+        now=now,
+        calendar=await working_calendar(ctx.stores),
+        comment=comment,
+        evidence=await evidence_facts(ctx, case.dossier_id, evidence),
+        override_reason=override_reason,
+        prior_evidence=await evidence_facts(ctx, case.dossier_id, case.evidence),
+    )
+    if not await ctx.stores.cases.replace(case, outcome.case):
+        raise DomainError("id", "someone decided this case meanwhile; reload it", "CONFLICT")
+    updated = replace(outcome.case, version=case.version + 1)
+    if updated.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
+        await ctx.stores.students.release_business(case.dossier_id, case.id)
+        return updated, None
+    dossier = await _finish(ctx, updated, outcome.effects) if outcome.effects else None
+    return updated, dossier
+
+
+async def _finish(ctx: Context, case: Case, effects: tuple[Any, ...]) -> Dossier | None:
+    """Apply a step's or the final effect to the dossier, once."""
+    before = await ctx.stores.students.by_id(case.dossier_id)
+    assert before is not None
+    if before.open_business != case.id:
+        return None  # already applied (or the business was closed)
+    if not effects and case.state is CaseState.COMPLETED:
+        effects = (DEFINITIONS[case.kind].effect,)
+    after = before
+    for effect in effects:
+        after = effect(after, case)
+    if case.state is CaseState.COMPLETED:
+        after = replace(after, open_business=None)
+    if not await ctx.stores.students.replace(before, after):
+        raise DomainError(None, "the dossier changed meanwhile; decide again to finish", "CONFLICT")
+    changes = _status_changes(before, after)
+    if changes:
+        await ctx.stores.students.append_history(
+            HistoryEntry(
+                before.id,
+                datetime.now(UTC),
+                ctx.account.login,
+                f"STATUS:{case.kind.value}",
+                changes,
+                reason=case.grounds,
+                evidence=case.evidence,
+                business_id=case.id,
+            )
+        )
+    return after
+
+
+def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, object]]:
+    pairs = {
+        "state": (before.status.state.value, after.status.state.value),
+        "school": (before.status.school_code, after.status.school_code),
+        "grade": (before.status.grade, after.status.grade),
+        "attending_school": (before.attending_school_code, after.attending_school_code),
+        "suspension_until": (before.suspension_until, after.suspension_until),
+        "missing": (before.missing, after.missing),
+        "skipped_grades": (list(before.skipped_grades), list(after.skipped_grades)),
+    }
+    return {k: v for k, v in pairs.items() if v[0] != v[1]}
+
+
+async def withdraw_case(ctx: Context, case_id: str, reason: str | None) -> Case:
+    case = await case_in_scope(ctx, case_id)
+    withdrawn = engine_withdraw(DEFINITIONS[case.kind], case, ctx.account, now=datetime.now(UTC), reason=reason)
+    if not await ctx.stores.cases.replace(case, withdrawn):
+        raise DomainError("id", "the case changed meanwhile; reload it", "CONFLICT")
+    await ctx.stores.students.release_business(case.dossier_id, case.id)
+    return replace(withdrawn, version=case.version + 1)
+
+
+async def escalate_overdue(stores: Stores, now: datetime) -> int:
+    """Overdue steps go to the level above (Art. 11(3)). Running it twice changes nothing more."""
+    escalated = 0
+    for case in await stores.cases.overdue(now.date()):
+        moved = engine_escalate(DEFINITIONS[case.kind], case, now=now)
+        if moved is not None and await stores.cases.replace(case, moved):
+            escalated += 1
+    return escalated
+
+
+async def remind_suspensions_ended(stores: Stores, today: date) -> int:
+    """Art. 13(3): the school is reminded to urge the student back when a suspension ends."""
+    created = 0
+    for dossier in await stores.students.suspensions_ended(today):
+        assert dossier.suspension_until is not None
+        reminder = Reminder(
+            id=f"suspension-ended:{dossier.id}:{dossier.suspension_until.isoformat()}",
+            kind="SUSPENSION_ENDED",
+            school_code=dossier.status.school_code,
+            dossier_id=dossier.id,
+            number=dossier.number,
+            due=dossier.suspension_until,
+            message="the suspension has run out: arrange resumption or an extension (Art. 13(3))",
+        )
+        created += await stores.cases.remind(reminder)
+    return created
+
