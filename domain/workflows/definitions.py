@@ -136,15 +136,18 @@ TRANSFER = Definition(
     needs_target=True,
     params=("grade",),
     derive=_transfer_facts,
-    open_evidence=(
-        EvidenceRule(K.STATUS_APPLICATION),
-        EvidenceRule(K.TRANSFER_CERTIFICATE, when=_cross_province),  # 原学籍所在学校的学籍证明
-    ),
     guards=(_not_suspended_or_sanctioned, _another_school, _target_offers_grade, _state_in(StudentState.ENROLLED)),
     warnings=(_outside_window,),
     steps=(
         # Art. 11(3): each party has 10 working days.
-        Step("RECEIVING_SCHOOL", P.TARGET_SCHOOL, 10),
+        # The receiving school holds the guardian's application (and, across provinces, the
+        # status certificate of the original school, 学籍证明) and uploads them to the case.
+        Step(
+            "RECEIVING_SCHOOL",
+            P.TARGET_SCHOOL,
+            10,
+            evidence=(EvidenceRule(K.STATUS_APPLICATION), EvidenceRule(K.TRANSFER_CERTIFICATE, when=_cross_province)),
+        ),
         Step("RECEIVING_DEPARTMENT", P.TARGET_SUPERVISOR, 10, confirms_warnings=True),
         Step("SENDING_SCHOOL", P.STUDENT_SCHOOL, 10),
         Step("SENDING_DEPARTMENT", P.STUDENT_SUPERVISOR, 10),
@@ -365,7 +368,7 @@ def _skip_guard(f: Facts) -> None:
         raise DomainError("params.grade", "skipping never crosses from primary to junior secondary (Art. 15)", "CROSSES_STAGE")
     offered = GRADES[f.school.kind]
     if not offered.first <= target <= offered.last:
-        raise DomainError("params.grade", "skipping stays inside the same school (Art. 15)", "OTHER_SCHOOL")
+        raise DomainError("params.grade", "the school has no such grade; skipping stays inside it (Art. 15)", "GRADE_NOT_OFFERED")
 
 
 def _skip(d: Dossier, case: Case) -> Dossier:

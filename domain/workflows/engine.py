@@ -233,6 +233,10 @@ def open_case(
         raise DomainError("grounds", f"{definition.kind.value} takes no grounds", "INVALID_GROUNDS")
     if definition.needs_target and facts.target is None:
         raise DomainError("targetSchoolCode", "name the other school", "TARGET_REQUIRED")
+    if not definition.needs_target and facts.target is not None:
+        raise DomainError(
+            "targetSchoolCode", f"a {definition.kind.value} case stays within the student's school", "OTHER_SCHOOL"
+        )
     unknown = set(facts.params) - set(definition.params)
     if unknown:
         raise DomainError("params", f"{definition.kind.value} does not take {', '.join(sorted(unknown))}", "INVALID_VALUE")

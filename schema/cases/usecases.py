@@ -82,6 +82,7 @@ async def open_status_case(
     else:
         row, school = await students.student_in_scope(ctx, number)
     dossier = row.dossier
+    await students.require_no_open_business(ctx, dossier)
     target = None
     if target_code:
         target = await ctx.stores.schools.get(target_code, EVERY_SCHOOL)

@@ -40,6 +40,7 @@ async def request(
     row, school = await usecases.student_in_scope(ctx, number)
     access.require_writer(ctx.account)
     require_requester(ctx.account, school)
+    await usecases.require_no_open_business(ctx, row.dossier)
     check_request(changes, reason, evidence)
     corrected = apply_changes(row.dossier, changes)  # refuse now what could never be applied
     key = corrected.id_document.key

@@ -30,6 +30,10 @@ from domain.evidence import (
     require_archivist,
     require_uploader,
 )
+from domain.jurisdiction import School
+from domain.ports import StudentRow
+from domain.student_number import normalise_number
+from domain.workflows.engine import CaseState, Party, acts_as
 from schema.context import Context
 from schema.students import usecases as students
 
@@ -70,8 +74,13 @@ async def authorise_upload(
         evidence_kind = EvidenceKind(kind)
     except ValueError:
         raise DomainError("kind", f"unknown evidence kind {kind!r}", "INVALID_KIND") from None
-    row, school = await students.student_in_scope(ctx, number)
-    require_uploader(ctx.account, school.code)
+    if business_kind == "case" and business_id:
+        # A school that is a party to an open case of this student (the receiving school of a
+        # transfer) uploads that case's evidence although the student is not yet its own.
+        row, school = await _case_party_upload(ctx, number, business_id)
+    else:
+        row, school = await students.student_in_scope(ctx, number)
+        require_uploader(ctx.account, school.code)
     previous = None
     if replaces:
         previous = await ctx.stores.documents.get(replaces)
@@ -92,6 +101,19 @@ async def authorise_upload(
         business_kind=business_kind,
         business_id=business_id,
     )
+
+
+async def _case_party_upload(ctx: Context, number: str, case_id: str) -> tuple[StudentRow, School]:
+    case = await ctx.stores.cases.get(case_id)
+    row = await ctx.stores.students.by_number(normalise_number(number), None)
+    if case is None or row is None or case.dossier_id != row.dossier.id or case.state is not CaseState.OPEN:
+        raise NotFound("businessId", "open case of this student")
+    school_parties = (Party.STUDENT_SCHOOL, Party.TARGET_SCHOOL)
+    if not any(acts_as(ctx.account, p, case.parties) for p in school_parties):
+        raise PermissionDenied("only a school that is a party to the case uploads its evidence")
+    school = await ctx.loaders.school.load(row.dossier.status.school_code)
+    assert school is not None
+    return row, school
 
 
 @dataclass(frozen=True)

@@ -293,6 +293,13 @@ async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None
     raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
 
 
+async def require_no_open_business(ctx: Context, dossier: Dossier) -> None:
+    """Say so first when another business is open, before judging the new request."""
+    holder = dossier.open_business
+    if holder and await _business_exists(ctx, holder):
+        raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+
+
 async def _business_exists(ctx: Context, business_id: str) -> bool:
     if business_id.startswith("correction-"):
         return await ctx.stores.corrections.exists(business_id)
