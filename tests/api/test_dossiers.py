@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -131,7 +132,7 @@ def test_lists_filter_and_page_within_scope(gql: GraphQLClient) -> None:
 
 def test_incomplete_dossiers_past_the_month_are_listed(gql: GraphQLClient) -> None:
     late = enrol(gql, enrolment("2141010201", className="一(8)班", entryDate="2026-09-01"), as_="funiu.registrar")
-    recent = enrol(gql, enrolment("2141010201", className="一(8)班", entryDate="2026-11-20"), as_="funiu.registrar")
+    recent = enrol(gql, enrolment("2141010201", className="一(8)班", entryDate=(date.today() - timedelta(days=5)).isoformat()), as_="funiu.registrar")
     overdue = gql(LIST, {"first": 50, "f": {"className": "一(8)班", "completenessOverdue": True}}, as_="zhongyuan.dept")
     assert [e["node"]["number"] for e in overdue["students"]["edges"]] == [late["number"]]
     assert late["completeness"]["overdue"] is True and recent["completeness"]["overdue"] is False
