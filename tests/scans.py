@@ -62,18 +62,3 @@ def bomb() -> bytes:
     out = io.BytesIO()
     Image.new("1", (8000, 8000)).save(out, "PNG")
     return out.getvalue()
-
-
-def scanned_page(target_bytes: int = 2 * 1024 * 1024) -> bytes:
-    """A noisy JPEG of about `target_bytes`, like a 300 dpi colour scan."""
-    import random
-
-    rnd = random.Random(7)
-    side = 1200
-    while True:
-        img = Image.frombytes("RGB", (side, side), rnd.randbytes(side * side * 3))
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=80)
-        if out.tell() >= target_bytes:
-            return out.getvalue()
-        side += 200

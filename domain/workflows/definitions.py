@@ -231,31 +231,25 @@ SUSPENSION_EVIDENCE = (
     EvidenceRule(K.MEDICAL_CERTIFICATE, when=_illness),  # county-level-or-higher hospital diagnosis
 )
 
-SUSPENSION = Definition(
-    kind=CaseKind.SUSPENSION,
-    article="Art. 13",
-    title="休学",
-    opened_by=P.STUDENT_SCHOOL,
-    grounds=tuple(g.value for g in SuspensionGrounds),
-    params=("fromDate", "untilDate"),
-    open_evidence=SUSPENSION_EVIDENCE,
-    guards=(_state_in(StudentState.ENROLLED), _suspension_until),
-    steps=(Step("SCHOOL_REVIEW", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_CONFIRMATION", P.STUDENT_SUPERVISOR, 10)),
-    effect=_suspend,
-)
+def _suspension(kind: CaseKind, article: str, title: str, state: StudentState) -> Definition:
+    """Suspension and its extension differ only in the state they start from; each needs
+    its own application and evidence for its own period (Art. 13(2), (3))."""
+    return Definition(
+        kind=kind,
+        article=article,
+        title=title,
+        opened_by=P.STUDENT_SCHOOL,
+        grounds=tuple(g.value for g in SuspensionGrounds),
+        params=("fromDate", "untilDate"),
+        open_evidence=SUSPENSION_EVIDENCE,
+        guards=(_state_in(state), _suspension_until),
+        steps=(Step("SCHOOL_REVIEW", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_CONFIRMATION", P.STUDENT_SUPERVISOR, 10)),
+        effect=_suspend,
+    )
 
-SUSPENSION_EXTENSION = Definition(
-    kind=CaseKind.SUSPENSION_EXTENSION,
-    article="Art. 13(3)",
-    title="延长休学",
-    opened_by=P.STUDENT_SCHOOL,
-    grounds=tuple(g.value for g in SuspensionGrounds),
-    params=("fromDate", "untilDate"),
-    open_evidence=SUSPENSION_EVIDENCE,  # new evidence for the new period
-    guards=(_state_in(StudentState.SUSPENDED), _suspension_until),
-    steps=(Step("SCHOOL_REVIEW", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_CONFIRMATION", P.STUDENT_SUPERVISOR, 10)),
-    effect=_suspend,
-)
+
+SUSPENSION = _suspension(CaseKind.SUSPENSION, "Art. 13", "休学", StudentState.ENROLLED)
+SUSPENSION_EXTENSION = _suspension(CaseKind.SUSPENSION_EXTENSION, "Art. 13(3)", "延长休学", StudentState.SUSPENDED)
 
 
 def _resumption_guard(f: Facts) -> None:
