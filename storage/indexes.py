@@ -32,6 +32,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("complete", ASCENDING), ("complete_by", ASCENDING)], name="completeness"),
         IndexModel([("verification", ASCENDING), ("school_code", ASCENDING)], name="verification"),
         IndexModel([("former_school_codes", ASCENDING)], name="former_schools"),
+        IndexModel([("attending_school_code", ASCENDING)], name="attending_school"),
         IndexModel([("state", ASCENDING), ("suspension_until", ASCENDING)], name="suspensions"),
     ],
     # `identities` and `counters` are keyed by `_id`: the unique index every server has.

@@ -343,9 +343,17 @@ class StudentRepository:
 
 
 def _held_or_copied(school_codes: Sequence[str]) -> Doc:
-    """Dossiers these schools hold, and those they keep a read-only copy of (Art. 19)."""
+    """Dossiers these schools hold, those they keep a read-only copy of (Art. 19), and those
+    of students attending them while the status stays elsewhere (Art. 12); read-only for
+    the last two, since every write checks the school holding the status."""
     codes = list(school_codes)
-    return {"$or": [{"school_code": {"$in": codes}}, {"former_school_codes": {"$in": codes}}]}
+    return {
+        "$or": [
+            {"school_code": {"$in": codes}},
+            {"former_school_codes": {"$in": codes}},
+            {"attending_school_code": {"$in": codes}},
+        ]
+    }
 
 
 def _with_id(d: Dossier, dossier_id: str) -> Dossier:

@@ -199,7 +199,7 @@ class CaseMutations:
             )
             student = None
             if dossier is not None:
-                row = await ctx.stores.students.by_number(dossier.number, None)
+                row = await ctx.stores.students.by_number(dossier.number, await ctx.student_school_codes())
                 student = Student.of(row) if row else None
             return Outcome(
                 DecideCaseSuccess(case=Case(case=case), student=student),

@@ -8,11 +8,20 @@ import strawberry
 
 from domain.errors import DomainError
 from domain.ports import CaseFilter
+from domain.student_number import normalise_number
 from domain.workflows.engine import CaseKind, CaseState
 from schema.cases import usecases
 from schema.cases.types import Case, CaseKindType, CaseStateType, CalendarYear, Reminder
 from schema.context import Info
+from schema.inputs import bad_input
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+
+
+def _number(number: str) -> str:
+    try:
+        return normalise_number(number)
+    except DomainError as e:
+        raise bad_input(e) from e
 
 
 @strawberry.input(description="Filters for `cases`; all combine with AND.")
@@ -49,7 +58,7 @@ class CaseQueries:
                 kind=CaseKind(f.kind) if f.kind else None,
                 state=CaseState(f.state) if f.state else None,
                 school_code=f.school_code,
-                number=f.number,
+                number=_number(f.number) if f.number else None,
                 overdue_on=date.today() if f.overdue else None,
                 awaiting_codes=((scope_code,) if scope_code else ()) if inbox else None,
             ),

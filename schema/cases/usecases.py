@@ -14,7 +14,9 @@ from typing import Any
 from domain.access import SchoolScope
 from domain.calendar import WorkingCalendar
 from domain.dossier import Dossier
-from domain.errors import DomainError, NotFound
+from domain.access import require_writer
+from domain.accounts import Role
+from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.jurisdiction import School
 from domain.ports import HistoryEntry, Reminder
 from domain.student_number import normalise_number
@@ -27,6 +29,8 @@ from domain.workflows.engine import (
     EvidenceFact,
     Facts,
     Party,
+    acts_as,
+    active_steps,
     decide as engine_decide,
     escalate as engine_escalate,
     open_case,
@@ -74,7 +78,13 @@ async def open_status_case(
     definition = DEFINITIONS[kind]
     if definition.opened_by is Party.TARGET_SCHOOL:
         # The receiving school acts on the guardian's application, which names the student:
-        # it finds the dossier by number although the student is not yet in its scope.
+        # it finds the dossier by number although the student is not yet in its scope. Only
+        # the registrar of that receiving school may look, and only after passing the gate.
+        require_writer(ctx.account)
+        if not (ctx.account.role is Role.SCHOOL_REGISTRAR and target_code and ctx.account.scope_code == target_code):
+            raise PermissionDenied(
+                f"a {kind.value} case is opened by the receiving school ({definition.article})", "WRONG_OPENER"
+            )
         row = await ctx.stores.students.by_number(normalise_number(number), None)
         if row is None:
             raise NotFound("number", "student")
@@ -111,8 +121,10 @@ async def case_in_scope(ctx: Context, case_id: str) -> Case:
     visible = await ctx.student_school_codes()
     mine = ctx.account.scope_code
     schools = {v for k, v in case.parties.items() if k.endswith("_SCHOOL")}
-    if visible is None or schools & set(visible) or mine in (case.escalated_to, *case.parties.values()):
+    if visible is None or schools & set(visible):
         return case
+    if mine is not None and ctx.account.role is not Role.ADMIN and mine in (case.escalated_to, *case.parties.values()):
+        return case  # a party of the case, or the level above it was escalated to
     raise NotFound("id", "case")
 
 
@@ -128,7 +140,12 @@ async def decide_case(
     case = await case_in_scope(ctx, case_id)
     definition = DEFINITIONS[case.kind]
     if case.state is CaseState.COMPLETED:
-        dossier = await _finish(ctx, case, ())  # resume an interrupted completion
+        # Resume an interrupted completion: only the party of the last step may.
+        require_writer(ctx.account)
+        last = active_steps(definition, case.grounds, case.params)[-1]
+        if not acts_as(ctx.account, last.party, case.parties):
+            raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
+        dossier = await _finish(ctx, case, ())
         if dossier is None:
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
         return case, dossier
@@ -162,7 +179,9 @@ async def _finish(ctx: Context, case: Case, effects: tuple[Any, ...]) -> Dossier
     if before.open_business != case.id:
         return None  # already applied (or the business was closed)
     if not effects and case.state is CaseState.COMPLETED:
-        effects = (DEFINITIONS[case.kind].effect,)
+        definition = DEFINITIONS[case.kind]
+        last = active_steps(definition, case.grounds, case.params)[-1]
+        effects = tuple(e for e in (last.effect, definition.effect) if e is not None)
     after = before
     for effect in effects:
         after = effect(after, case)

@@ -6,8 +6,10 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from graphql import GraphQLError
 
 from domain import evidence as e
+from domain.errors import DomainError
 from schema.context import Info
 from schema.documents import usecases
 
@@ -134,5 +136,9 @@ class Document:
         "`original: true` gives the untouched upload and is for archivists. Each link issued is audited."
     )
     async def download_url(self, info: Info, version: int | None = None, original: bool = False) -> DownloadLink:
-        link = await usecases.download_link(info.context, self.document, version, original)
+        try:
+            link = await usecases.download_link(info.context, self.document, version, original)
+        except DomainError as e:
+            code = "FORBIDDEN" if e.code == "PERMISSION_DENIED" else "BAD_USER_INPUT"
+            raise GraphQLError(e.message, extensions={"code": code, "field": e.field, "reason": e.code}) from e
         return DownloadLink(url=link.url, expires_at=link.expires_at, filename=link.filename, sha256=link.sha256)

@@ -76,8 +76,11 @@ async def authorise_upload(
         raise DomainError("kind", f"unknown evidence kind {kind!r}", "INVALID_KIND") from None
     if business_kind == "case" and business_id:
         # A school that is a party to an open case of this student (the receiving school of a
-        # transfer) uploads that case's evidence although the student is not yet its own.
+        # transfer) uploads that case's evidence although the student is not yet its own;
+        # new documents only: it never adds versions to the holding school's evidence.
         row, school = await _case_party_upload(ctx, number, business_id)
+        if replaces and not (ctx.account.role.value == "SCHOOL_REGISTRAR" and ctx.account.scope_code == school.code):
+            raise PermissionDenied("only the student's school adds versions to its documents")
     else:
         row, school = await students.student_in_scope(ctx, number)
         require_uploader(ctx.account, school.code)
@@ -199,7 +202,9 @@ async def store(
     )
     await ctx.stores.documents.mark_stored(document_id, version_no, stored_original, stored_rendition)
     if document.legal_hold:  # a held document's new version is held too
-        await archive.set_legal_hold(original.key, original.version_id, True)
+        for held in (original, rendition):
+            if held is not None:
+                await archive.set_legal_hold(held.key, held.version_id, True)
     stored = await ctx.stores.documents.get(document_id)
     assert stored is not None
     current = next(v for v in stored.versions if v.version == version_no)
@@ -208,10 +213,13 @@ async def store(
 
 
 async def document_in_scope(ctx: Context, document_id: str) -> Document:
-    """A document, if the caller may see its student (R-E4)."""
+    """A document, if the caller may see its student now (R-E4): visibility follows the
+    dossier (its current school, and the schools keeping a read-only copy), not the school
+    that happened to upload it."""
     found = await ctx.stores.documents.get(document_id)
-    visible = await ctx.student_school_codes()
-    if found is None or (visible is not None and found.school_code not in visible):
+    if found is None:
+        raise NotFound("documentId", "document")
+    if await ctx.stores.students.by_number(found.number, await ctx.student_school_codes()) is None:
         raise NotFound("documentId", "document")
     return found
 

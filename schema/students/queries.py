@@ -24,7 +24,7 @@ from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connec
 from schema.students import usecases
 from schema.students.inputs import IdDocumentInput, StudentFilterInput
 from schema.students.mutations import DuplicateCandidate
-from schema.students.types import HistoryEntry, SectionType, SexType, Student
+from schema.students.types import HistoryEntry, SectionType, SexType, Student, history_of
 
 
 @strawberry.type(description="One code of a code table.")
@@ -108,7 +108,7 @@ class StudentQueries:
         row = await info.context.stores.students.by_number(_number(number), await info.context.student_school_codes())
         if row is None:
             return None
-        return [HistoryEntry.of(h) for h in await info.context.stores.students.history(row.dossier.id)]
+        return await history_of(info, row.dossier)
 
     @strawberry.field(
         description="Likely duplicates of a new record (`probe`) or of an existing dossier (`number`), in your "

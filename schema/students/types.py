@@ -3,6 +3,7 @@ ones behind `idNumberFull` and `personal`, for the roles that need them, each re
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import cast
 
@@ -301,9 +302,12 @@ class Student:
     def open_business(self) -> str | None:
         return self.dossier.open_business
 
-    @strawberry.field(description="Every change to the dossier, oldest first (Art. 6 (1)).")
+    @strawberry.field(
+        description="Every change to the dossier, oldest first (Art. 6 (1)). Old and new values of personal data "
+        "are masked unless you may read them (then the read is audited)."
+    )
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return [HistoryEntry.of(h) for h in await info.context.stores.students.history(self.dossier.id)]
+        return await history_of(info, self.dossier)
 
     @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
     async def cases(self, info: Info) -> list[Case]:
@@ -337,6 +341,26 @@ class Student:
     async def section_entries(self, info: Info, section: SectionType | None = None) -> list[SectionEntry]:  # type: ignore[valid-type]
         entries = await info.context.stores.sections.entries(self.dossier.id, section)
         return [SectionEntry.of(e) for e in entries]
+
+
+# Basic-data fields whose old and new values are personal data (Art. 24, R-A6).
+PERSONAL_FIELDS = frozenset(
+    {"id_document", "guardians", "address", "residence_address", "phone", "health", "household_place", "household_kind"}
+)
+MASK = "***"
+
+
+async def history_of(info: Info, dossier: d.Dossier) -> list[HistoryEntry]:
+    entries = await info.context.stores.students.history(dossier.id)
+    if await _may_read_personal(info, dossier):
+        if any(PERSONAL_FIELDS & h.changes.keys() for h in entries):
+            await _audit_read(info, dossier, "history")
+        return [HistoryEntry.of(h) for h in entries]
+    masked = [
+        replace(h, changes={k: ((MASK, MASK) if k in PERSONAL_FIELDS else v) for k, v in h.changes.items()})
+        for h in entries
+    ]
+    return [HistoryEntry.of(h) for h in masked]
 
 
 async def _may_read_personal(info: Info, dossier: d.Dossier) -> bool:

@@ -73,7 +73,7 @@ async def find_candidates(ctx: Context, probe: Probe, exclude_id: str | None) ->
         if dossier.id == exclude_id:
             continue
         in_scope = visible is None or dossier.status.school_code in visible
-        row = StudentRow(dossier, ()) if in_scope else None
+        row = StudentRow(dossier, tuple(missing_fields(dossier))) if in_scope else None
         name = dossier.basic.name if in_scope else mask_name(dossier.basic.name)
         out.append(Candidate(in_scope, name, reasons(dossier_keys, keys), row))
     return out
@@ -290,14 +290,14 @@ async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None
         await students.release_business(dossier_id, holder)
         if await students.lock_business(dossier_id, business_id):
             return
-    raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+    raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
 
 
 async def require_no_open_business(ctx: Context, dossier: Dossier) -> None:
     """Say so first when another business is open, before judging the new request."""
     holder = dossier.open_business
     if holder and await _business_exists(ctx, holder):
-        raise DomainError("number", f"another business is open for this student ({holder})", ANOTHER_BUSINESS_OPEN)
+        raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
 
 
 async def _business_exists(ctx: Context, business_id: str) -> bool:

@@ -113,11 +113,40 @@ def test_transfer_in_four_steps_moves_the_dossier_and_the_old_school_keeps_a_rea
     timeline = done["case"]["timeline"]
     assert [t["action"] for t in timeline] == ["OPENED", "APPROVED", "APPROVED", "APPROVED", "APPROVED", "COMPLETED"]
     assert "override" in timeline[2]["comment"]
+    # the evidence follows the dossier: the new school sees it, and so does the old one (copy)
+    doc_query = "query($id: ID!) { document(id: $id) { id } }"
+    assert gql(doc_query, {"id": application}, as_="funiu.registrar")["document"] == {"id": application}
+    # nobody outside the case sees it, the admin included; a completed case cannot be re-decided
+    assert gql("query($id: ID!) { case(id: $id) { id } }", {"id": case["id"]}, as_="admin")["case"] is None
+    assert gql("query($id: ID!) { case(id: $id) { id } }", {"id": case["id"]}, as_="xiguan.registrar")["case"] is None
+    assert decide(gql, case["id"], "henan.auditor")["code"] == "READ_ONLY_ROLE"
+    assert decide(gql, case["id"], "jinshui.dept")["code"] == "NOT_OPEN"
 
 
 def _in_transfer_window(today: date) -> bool:
     starts = [date(y, m, d) for y in (today.year, today.year - 1) for m, d in TERM_STARTS]
     return any(s <= today <= s + timedelta(days=TRANSFER_WINDOW_DAYS) for s in starts)
+
+
+def test_only_the_receiving_schools_registrar_can_look_a_student_up_to_open_a_transfer(gql: GraphQLClient) -> None:
+    number = enrol(gql, grade=2, className="二(4)班", born=date(2018, 7, 7))
+    for login, target in (("admin", FUNIU), ("henan.dept", FUNIU), ("xiguan.registrar", FUNIU)):
+        refused = open_case(gql, login, kind="TRANSFER", number=number, grounds="HOUSEHOLD_MOVED", targetSchoolCode=target)
+        assert refused["code"] == "WRONG_OPENER", login
+    unknown = open_case(gql, "funiu.registrar", kind="TRANSFER", number="G110105194912310021", grounds="HOUSEHOLD_MOVED", targetSchoolCode=FUNIU)
+    assert unknown["code"] == "NOT_FOUND"
+    opened = open_case(gql, "funiu.registrar", kind="TRANSFER", number=number, grounds="HOUSEHOLD_MOVED", targetSchoolCode=FUNIU)["case"]
+    busy = open_case(gql, "xiguan.registrar", kind="TRANSFER", number=number, grounds="HOUSEHOLD_MOVED", targetSchoolCode=XIGUAN)
+    assert busy["code"] == "ANOTHER_BUSINESS_OPEN" and "case-" not in busy["message"]
+    # the receiving school uploads new evidence to the case, never versions of the holding school's documents
+    held = upload(gql, number, "HOUSEHOLD_REGISTER")
+    response = gql.http.post(
+        "/uploads",
+        params={"student": number, "kind": "HOUSEHOLD_REGISTER", "filename": "a.png", "businessKind": "case", "businessId": opened["id"], "replaces": held},
+        content=scans.png(),
+        headers={"Authorization": f"Bearer {gql.token('funiu.registrar')}", "Content-Type": "image/png"},
+    )
+    assert response.status_code == 403 and response.json()["error"]["code"] == "PERMISSION_DENIED"
 
 
 def test_transfer_guards(gql: GraphQLClient, db: Any) -> None:

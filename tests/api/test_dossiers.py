@@ -52,6 +52,10 @@ def test_verification_by_the_supervising_department(gql: GraphQLClient) -> None:
     history = gql('query($n: String!) { studentHistory(number: $n) { action changes } }', {"n": number}, as_="jinshui.dept")["studentHistory"]
     assert [h["action"] for h in history] == ["ENROLLED", "UPDATED", "RETURNED", "UPDATED", "VERIFIED", "UPDATED"]
     assert history[-1]["changes"]["address"] == {"old": "郑州市金水区纬五路 1 号", "new": "郑州市金水区经三路 9 号"}
+    # personal values in the history are masked for those who may not read them
+    seen = gql('query($n: String!) { studentHistory(number: $n) { changes } }', {"n": number}, as_="zhengzhou.dept")["studentHistory"]
+    assert seen[-1]["changes"]["address"] == {"old": "***", "new": "***"}
+    assert "guardians" in seen[1]["changes"] and seen[1]["changes"]["guardians"] == {"old": "***", "new": "***"}
 
 
 def test_nothing_to_change_and_bad_codes_are_typed_errors(gql: GraphQLClient) -> None:
