@@ -50,7 +50,7 @@ class RequestCorrectionInput:
     changes: CorrectionChangesInput
     reason: str
     evidence: list[str] = strawberry.field(
-        description="References of the scanned household register (居民户口簿) or other proof; at least one."
+        description="Ids of the uploaded scans (POST /uploads): the household register (居民户口簿) or other proof."
     )
 
 

@@ -25,6 +25,7 @@ from domain.corrections import (
 )
 from domain.dossier import basic_changes, missing_fields
 from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.evidence import EvidenceKind
 from domain.jurisdiction import School
 from domain.ports import HistoryEntry, StudentRow
 from schema.context import Context
@@ -42,6 +43,7 @@ async def request(
     require_requester(ctx.account, school)
     await usecases.require_no_open_business(ctx, row.dossier)
     check_request(changes, reason, evidence)
+    await _check_evidence(ctx, row.dossier.id, evidence)
     corrected = apply_changes(row.dossier, changes)  # refuse now what could never be applied
     key = corrected.id_document.key
     if key and key != row.dossier.id_document.key:
@@ -65,6 +67,24 @@ async def request(
     await usecases.open_business(ctx, row.dossier.id, correction.id)
     await ctx.stores.corrections.insert(correction)
     return correction
+
+
+# Art. 10: 凭《居民户口簿》或其他证明文件 — the household register, or another proof.
+PROOF_KINDS = frozenset({EvidenceKind.HOUSEHOLD_REGISTER, EvidenceKind.STATUS_APPLICATION, EvidenceKind.APPROVAL_LETTER})
+
+
+async def _check_evidence(ctx: Context, dossier_id: str, evidence: tuple[str, ...]) -> None:
+    """Each reference is a stored scan of this student (POST /uploads); one is the proof."""
+    kinds = []
+    for document_id in (e.strip() for e in evidence if e.strip()):
+        document = await ctx.stores.documents.get(document_id)
+        if document is None or document.dossier_id != dossier_id:
+            raise DomainError("evidence", f"{document_id} is not a stored document of this student", "EVIDENCE_REQUIRED")
+        kinds.append(document.kind)
+    if not PROOF_KINDS & set(kinds):
+        raise DomainError(
+            "evidence", "attach the household register scan or another proof (Art. 10)", "EVIDENCE_REQUIRED"
+        )
 
 
 async def correction_in_scope(ctx: Context, correction_id: str) -> Correction:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from tests.factories import ENROL, FATHER, enrolment, resident_id
+from tests import scans
 from tests.support import GraphQLClient
 
 REQUEST = """mutation($input: RequestCorrectionInput!) { requestCorrection(input: $input) {
@@ -24,8 +25,20 @@ def enrol(gql: GraphQLClient, value: dict[str, Any], as_: str = "weiwu.registrar
     return student
 
 
+def hukou(gql: GraphQLClient, number: str, kind: str = "HOUSEHOLD_REGISTER") -> str:
+    response = gql.http.post(
+        "/uploads",
+        params={"student": number, "kind": kind, "filename": "hukou.png"},
+        content=scans.png(),
+        headers={"Authorization": f"Bearer {gql.token('weiwu.registrar')}", "Content-Type": "image/png"},
+    )
+    assert response.status_code == 201, response.text
+    doc_id: str = response.json()["document"]["id"]
+    return doc_id
+
+
 def request(gql: GraphQLClient, number: str, changes: dict[str, Any], evidence: list[str] | None = None, as_: str = "weiwu.registrar") -> dict[str, Any]:
-    payload = {"number": number, "changes": changes, "reason": "户口簿姓名更正", "evidence": ["scan:hukou-2026-11-20.pdf"] if evidence is None else evidence}
+    payload = {"number": number, "changes": changes, "reason": "户口簿姓名更正", "evidence": [hukou(gql, number)] if evidence is None else evidence}
     result: dict[str, Any] = gql(REQUEST, {"input": payload}, as_=as_)["requestCorrection"]
     return result
 
@@ -39,6 +52,8 @@ def test_correction_goes_school_then_department_and_keeps_old_and_new(gql: Graph
     value = enrolment()
     number = enrol(gql, value)["number"]
     assert request(gql, number, {"name": "王晓明"}, evidence=[])["code"] == "EVIDENCE_REQUIRED"
+    assert request(gql, number, {"name": "王晓明"}, evidence=["scan:hukou.pdf"])["code"] == "EVIDENCE_REQUIRED"
+    assert request(gql, number, {"name": "王晓明"}, evidence=[hukou(gql, number, "WORKING_COPY")])["code"] == "EVIDENCE_REQUIRED"
     assert request(gql, number, {})["code"] == "NOTHING_TO_CHANGE"
     assert request(gql, number, {"name": "王晓明"}, as_="jinshui.dept")["code"] == "PERMISSION_DENIED"
     opened = request(gql, number, {"name": "王晓明"})
@@ -63,7 +78,7 @@ def test_correction_goes_school_then_department_and_keeps_old_and_new(gql: Graph
     corrected = [h for h in history if h["action"] == "CORRECTED"]
     assert len(corrected) == 1
     assert corrected[0]["changes"] == {"name": {"old": value["basic"]["name"], "new": "王晓明"}}
-    assert corrected[0]["reason"] == "户口簿姓名更正" and corrected[0]["evidence"] == ["scan:hukou-2026-11-20.pdf"]
+    assert corrected[0]["reason"] == "户口簿姓名更正" and len(corrected[0]["evidence"]) == 1
     assert corrected[0]["businessId"] == cid
     # the business is closed: a new request may open
     assert request(gql, number, {"formerName": value["basic"]["name"]})["__typename"] == "RequestCorrectionSuccess"
