@@ -116,6 +116,15 @@ class DocumentRepository:
 
     async def mark_stored(self, document_id: str, version: int, original: StoredFile, rendition: StoredFile | None) -> None:
         changes = {"state": DocumentState.STORED.value, "original": _file_to_doc(original), "rendition": _file_to_doc(rendition)}
+        if version == 1:
+            # A new document's only version: one guarded write, no read (the common case).
+            result = await self._c.update_one(
+                {"_id": document_id, "revision": 1, "versions.version": 1},
+                {"$set": {"versions.0.state": changes["state"], "versions.0.original": changes["original"],
+                          "versions.0.rendition": changes["rendition"], "stored": True}, "$inc": {"revision": 1}},
+            )
+            if result.modified_count == 1:
+                return
         await self._update_version(document_id, version, changes, {"stored": True})
 
     async def drop_pending(self, document_id: str, version: int) -> None:

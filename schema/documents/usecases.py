@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -205,11 +205,10 @@ async def store(
         for held in (original, rendition):
             if held is not None:
                 await archive.set_legal_hold(held.key, held.version_id, True)
-    stored = await ctx.stores.documents.get(document_id)
-    assert stored is not None
-    current = next(v for v in stored.versions if v.version == version_no)
+    current = replace(pending, original=stored_original, rendition=stored_rendition, state=DocumentState.STORED)
+    earlier = tuple(v for v in document.versions if v.version != version_no)
     timings["meta"] += time.perf_counter() - clock
-    return stored, current
+    return replace(document, versions=(*earlier, current)), current
 
 
 async def document_in_scope(ctx: Context, document_id: str) -> Document:
