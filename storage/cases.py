@@ -66,6 +66,7 @@ def case_to_doc(case: Case) -> Doc:
         ],
         "evidence": list(case.evidence),
         "version": case.version,
+        "effects_applied": case.effects_applied,
     }
 
 
@@ -90,6 +91,7 @@ def case_from_doc(d: Doc) -> Case:
         escalated_to=d.get("escalated_to"),
         evidence=tuple(d.get("evidence", [])),
         version=d.get("version", 1),
+        effects_applied=d.get("effects_applied", 0),
     )
 
 

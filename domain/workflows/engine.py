@@ -157,11 +157,28 @@ class Case:
     escalated_to: str | None = None  # the area code of the level above, once overdue
     evidence: tuple[str, ...] = ()
     version: int = 1
+    effects_applied: int = 0  # effect slots written to the dossier (see `pending_effects`)
 
 
 def active_steps(definition: Definition, case_grounds: str | None, params: dict[str, Any]) -> tuple[Step, ...]:
     facts = {"grounds": case_grounds, **params}
     return tuple(s for s in definition.steps if s.when(facts))
+
+
+def pending_effects(definition: Definition, case: Case) -> tuple[int, tuple[Effect, ...]]:
+    """The effects decided but not yet written to the dossier, and the slot count once they
+    are. Slot i < n is step i's own effect; slot n (n = number of steps) is the final effect.
+    Recording progress in slots makes applying them resumable after any interruption."""
+    steps = active_steps(definition, case.grounds, case.params)
+    if case.state is CaseState.COMPLETED:
+        upto = len(steps) + 1
+    elif case.state is CaseState.OPEN:
+        upto = case.step
+    else:
+        return case.effects_applied, ()
+    slots: list[Effect | None] = [s.effect for s in steps] + [definition.effect]
+    effects = tuple(e for e in slots[case.effects_applied : upto] if e is not None)
+    return max(upto, case.effects_applied), effects
 
 
 def current_step(definition: Definition, case: Case) -> Step:

@@ -1,9 +1,10 @@
 """Running status-change cases: load the facts, let the engine decide, store the results.
 
 Writes without transactions, in an order that can be resumed: the case is written first
-(version-guarded), then its effect on the dossier, guarded by the dossier still naming
-the case as its open business. Deciding a completed case whose effect did not reach the
-dossier finishes the work once."""
+(version-guarded), then its effects on the dossier (guarded by the dossier still naming the
+case as its open business), then the case records how many effects are written. Effects
+decided but not written are written by the next decision on the case, or, for a
+completed case, by its last party deciding again."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from domain.workflows.engine import (
     Party,
     acts_as,
     active_steps,
+    pending_effects,
     decide as engine_decide,
     escalate as engine_escalate,
     open_case,
@@ -145,10 +147,12 @@ async def decide_case(
         last = active_steps(definition, case.grounds, case.params)[-1]
         if not acts_as(ctx.account, last.party, case.parties):
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
-        dossier = await _finish(ctx, case, ())
+        case, dossier = await _apply_pending(ctx, case)
         if dossier is None:
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
         return case, dossier
+    if case.state is CaseState.OPEN:
+        case, _ = await _apply_pending(ctx, case)  # an earlier step's effect that did not land
     now = datetime.now(UTC)
     outcome = engine_decide(
         definition,
@@ -168,20 +172,29 @@ async def decide_case(
     if updated.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
         await ctx.stores.students.release_business(case.dossier_id, case.id)
         return updated, None
-    dossier = await _finish(ctx, updated, outcome.effects) if outcome.effects else None
-    return updated, dossier
+    return await _apply_pending(ctx, updated)
 
 
-async def _finish(ctx: Context, case: Case, effects: tuple[Any, ...]) -> Dossier | None:
-    """Apply a step's or the final effect to the dossier, once."""
+async def _apply_pending(ctx: Context, case: Case) -> tuple[Case, Dossier | None]:
+    """Write the decided effects to the dossier (guarded by the dossier still naming this
+    case as its business), then record on the case that they are written. Either write may
+    be interrupted; the next decision on the case finishes the work, once."""
+    definition = DEFINITIONS[case.kind]
+    slots, effects = pending_effects(definition, case)
+    if slots == case.effects_applied:
+        return case, None
+    dossier = await _write_effects(ctx, case, effects)
+    done = replace(case, effects_applied=slots)
+    if await ctx.stores.cases.replace(case, done):
+        return replace(done, version=case.version + 1), dossier
+    return case, dossier  # someone else recorded it meanwhile: the effects are idempotent
+
+
+async def _write_effects(ctx: Context, case: Case, effects: tuple[Any, ...]) -> Dossier | None:
     before = await ctx.stores.students.by_id(case.dossier_id)
     assert before is not None
     if before.open_business != case.id:
-        return None  # already applied (or the business was closed)
-    if not effects and case.state is CaseState.COMPLETED:
-        definition = DEFINITIONS[case.kind]
-        last = active_steps(definition, case.grounds, case.params)[-1]
-        effects = tuple(e for e in (last.effect, definition.effect) if e is not None)
+        return None  # already written (and the business closed)
     after = before
     for effect in effects:
         after = effect(after, case)

@@ -351,3 +351,28 @@ def test_working_calendar_is_queryable_and_admin_publishes_a_year(gql: GraphQLCl
     assert gql(m, {"i": year}, as_="henan.dept")["setCalendarYear"]["code"] == "PERMISSION_DENIED"
     assert gql(m, {"i": year}, as_="admin")["setCalendarYear"]["__typename"] == "SetCalendarYearSuccess"
     assert gql(q, {"y": 2031}, as_="weiwu.registrar")["workingCalendar"] == {"published": True, "workdays": ["2031-01-04"]}
+
+
+def test_effects_that_did_not_reach_the_dossier_are_written_by_the_next_decision(gql: GraphQLClient, db: Any) -> None:
+    # a middle step's effect lost (the dossier write interrupted after the case advanced)
+    number = enrol(gql, grade=5, className="五(3)班", born=date(2015, 4, 4), flags={"migrantChild": True})
+    case = open_case(gql, "weiwu.registrar", kind="DROPOUT_REPORT", number=number, params={"addressees": "纬五路街道；金水区教育局"})["case"]
+    decide(gql, case["id"], "weiwu.registrar")
+    decide(gql, case["id"], "jinshui.dept")
+    db.students.update_one({"numbers": number}, {"$set": {"state": "ENROLLED"}, "$inc": {"version": 1}})
+    db.cases.update_one({"_id": case["id"]}, {"$set": {"effects_applied": 1}})
+    done = decide(gql, case["id"], "jinshui.dept", comment="已转交")
+    assert done["case"]["state"] == "COMPLETED"
+    assert db.students.find_one({"numbers": number})["state"] == "DROPPED_OUT"
+    # a completion interrupted before the dossier was written: the last party decides again
+    other = enrol(gql, grade=2, className="二(5)班", born=date(2018, 9, 9))
+    app = upload(gql, other, "STATUS_APPLICATION")
+    abroad = open_case(gql, "weiwu.registrar", kind="ABROAD", number=other, evidence=[app])["case"]
+    decide(gql, abroad["id"], "weiwu.registrar")
+    db.students.update_one({"numbers": other}, {"$set": {"state": "ENROLLED", "open_business": abroad["id"]}, "$inc": {"version": 1}})
+    db.cases.update_one({"_id": abroad["id"]}, {"$set": {"effects_applied": 0}})
+    assert decide(gql, abroad["id"], "jinshui.dept")["code"] == "NOT_OPEN"  # not the last step's party
+    resumed = decide(gql, abroad["id"], "weiwu.registrar")
+    assert resumed["student"]["state"] == "ABROAD"
+    assert db.students.find_one({"numbers": other})["open_business"] is None
+    assert decide(gql, abroad["id"], "weiwu.registrar")["code"] == "NOT_OPEN"  # and only once
