@@ -58,12 +58,13 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
             account = await authenticate(settings, request.headers.get("authorization"), stores().accounts)
         except InvalidToken as e:
             return unauthenticated(f"invalid token: {e}")
+        opened = stores()
         ctx = Context(
             request=request,
             response=Response(),
             account=account,
-            stores=stores(),
-            loaders=Loaders.create(stores()),
+            stores=opened,
+            loaders=Loaders.create(opened),
             request_id=request.state.request_id,
             page_size_max=settings.page_size_max,
         )
@@ -83,6 +84,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                 business_id=q.get("businessId") or None,
                 replaces=q.get("replaces") or None,
             )
+            timings["authorise"] = time.perf_counter() - started
             declared_length = request.headers.get("content-length")
             if declared_length and declared_length.isdigit() and int(declared_length) > limits.max_bytes:
                 raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
