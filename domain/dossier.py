@@ -7,7 +7,7 @@ archive sections (Art. 6 (2)-(6)) are entries validated against versioned schema
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -216,10 +216,6 @@ def basic_changes(before: BasicData, after: BasicData) -> dict[str, tuple[Any, A
         for f in fields(BasicData)
         if getattr(before, f.name) != getattr(after, f.name)
     }
-
-
-def with_basic(d: Dossier, **changes: Any) -> Dossier:
-    return replace(d, basic=replace(d.basic, **changes))
 
 
 def mask_name(name: str) -> str:

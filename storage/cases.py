@@ -17,6 +17,7 @@ from domain.ports import CaseFilter, Page, Reminder
 from domain.workflows.definitions import DEFINITIONS
 from domain.workflows.engine import Case, CaseEvent, CaseKind, CaseState, active_steps
 from storage.mongo import Collections, Doc
+from storage.pages import keyset
 
 _DATE_KEYS = ("fromDate", "untilDate", "informedOn")
 
@@ -144,7 +145,7 @@ class CaseRepository:
             conditions.append({"number": f.number})
         query: Doc = {"$and": conditions} if conditions else {}
         total = await self._c.count_documents(query)
-        page_query = query if after is None else {"$and": [*conditions, {"_id": {"$gt": after}}]}
+        page_query = keyset(query, after)
         docs = await self._c.find(page_query).sort("_id", 1).limit(first + 1).to_list()
         cases = [case_from_doc(d) for d in docs[:first]]
         return Page(cases, [c.id for c in cases], len(docs) > first, total)

@@ -306,9 +306,6 @@ class EmbeddedServices:
         self.stop_seaweedfs()
         self.stop_ferretdb()
 
-    def pids(self) -> list[int]:
-        return [p.proc.pid for p in (self._ferretdb, self._weed) if p and p.proc]
-
     def __enter__(self) -> Endpoints:
         return self.start()
 

@@ -34,6 +34,7 @@ from domain.duplicates import Probe, match_keys
 from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
 from domain.ports import EnrolledElsewhere, HistoryEntry, Page, StudentFilter, StudentRow
 from storage.mongo import Collections, Doc
+from storage.pages import keyset
 
 
 def _dt(d: date | None) -> datetime | None:
@@ -271,7 +272,7 @@ class StudentRepository:
             conditions.append({"name": {"$gte": f.name_prefix, "$lt": f.name_prefix + "\uffff"}})
         query: Doc = {"$and": conditions} if conditions else {}
         total = await self._students.count_documents(query)
-        page_query = query if after is None else {"$and": [*conditions, {"_id": {"$gt": after}}]}
+        page_query = keyset(query, after)
         docs = await self._students.find(page_query).sort("_id", 1).limit(first + 1).to_list()
         rows = [_row(d) for d in docs[:first]]
         return Page(rows, [r.dossier.id for r in rows], len(docs) > first, total)

@@ -206,10 +206,6 @@ def _illness(params: dict[str, Any]) -> bool:
     return params.get("grounds") == SuspensionGrounds.ILLNESS
 
 
-def _not_illness(params: dict[str, Any]) -> bool:
-    return not _illness(params)
-
-
 def _suspension_until(f: Facts) -> None:
     start = f.params.get("fromDate", f.today)
     until = f.params.get("untilDate")

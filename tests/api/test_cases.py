@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncio
-import pytest
 
 from api.app import s3_client, stores_of
 from api.settings import Settings
