@@ -158,7 +158,9 @@ def test_transfer_guards(gql: GraphQLClient, db: Any) -> None:
     same = open_case(gql, "funiu.registrar", kind="TRANSFER", number=at_funiu, grounds="HOUSEHOLD_MOVED", targetSchoolCode=FUNIU)
     assert same["code"] == "SAME_SCHOOL"
     no_target = open_case(gql, "funiu.registrar", kind="TRANSFER", number=number, grounds="HOUSEHOLD_MOVED")
-    assert no_target["code"] in ("TARGET_REQUIRED", "WRONG_OPENER")
+    assert no_target["code"] == "WRONG_OPENER"  # without a target the caller is no receiving school
+    no_school = open_case(gql, "weiwu.registrar", kind="SPECIAL_PLACEMENT", number=number, grounds="WORK_STUDY", params={"moveStatus": False})
+    assert no_school["code"] == "TARGET_REQUIRED"
 
 
 def test_cross_province_transfer_needs_the_original_schools_status_certificate(gql: GraphQLClient, db: Any) -> None:
