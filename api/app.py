@@ -35,7 +35,9 @@ from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
+from storage.placement import SchoolPlacement
 from storage.students import StudentRepository
+from storage.transitions import TransitionLog
 
 log = structlog.get_logger("app")
 READINESS_TIMEOUT = 2.0
@@ -51,19 +53,21 @@ class Backends:
 
 
 def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
+    log = TransitionLog(collections)  # the one commit protocol every write goes through
+    placement = SchoolPlacement(collections)
     return Stores(
         areas=AreaRepository(collections),
-        schools=SchoolRepository(collections),
-        accounts=AccountRepository(collections),
-        audit=AuditRepository(collections),
-        students=StudentRepository(collections),
-        corrections=CorrectionRepository(collections),
+        schools=SchoolRepository(collections, log),
+        accounts=AccountRepository(collections, log),
+        audit=AuditRepository(collections, placement),
+        students=StudentRepository(collections, log, placement),
+        corrections=CorrectionRepository(collections, log),
         sections=SectionRepository(collections),
-        documents=DocumentRepository(collections),
+        documents=DocumentRepository(collections, log),
         archive=archive,
         fixity=FixityRunRepository(collections),
-        cases=CaseRepository(collections),
-        calendar=CalendarRepository(collections),
+        cases=CaseRepository(collections, log, placement),
+        calendar=CalendarRepository(collections, log),
     )
 
 

@@ -40,6 +40,33 @@ class SchoolScope:
 
 
 NOTHING = SchoolScope(everything=False)
+NO_TOKEN = "none:"  # matches no stored record
+
+
+def school_tokens(school: School) -> tuple[str, ...]:
+    """The scope tokens a school answers to, one per `SCHOOL_SCOPE_FIELDS` entry. Records
+    seen through a school (dossiers, cases, audit events) carry the tokens of every school
+    through which they are seen, so that any scope is one equality on one indexed array
+    field — a filter every MongoDB-protocol server evaluates in the database."""
+    return (
+        f"code:{school.code}",
+        f"supervisor_code:{school.supervisor_code}",
+        f"area_code:{school.area_code}",
+        f"city_code:{school.city_code}",
+        f"province_code:{school.province_code}",
+    )
+
+
+def scope_token(scope: SchoolScope) -> str | None:
+    """The one token a scope filters by; None for every school. Every role's scope is one
+    condition (see `school_scope`)."""
+    if scope.everything:
+        return None
+    if not scope.any_of:
+        return NO_TOKEN
+    ((field_name, values),) = scope.any_of
+    (value,) = values
+    return f"{field_name}:{value}"
 
 
 def area_field(area_code: str) -> str:

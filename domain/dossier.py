@@ -118,6 +118,7 @@ class Dossier:
     age_approval_reference: str | None = None
     complete_by: date | None = None
     open_business: str | None = None  # id of the open correction / case, if any
+    open_business_since: datetime | None = None
     created_at: datetime | None = None
     version: int = 1
     # what the status workflows (Art. 11-16) record

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from domain.access import AreaScope, SchoolScope, area_scope, school_scope, student_scope
+from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scope_token, student_scope
 from domain.accounts import Account, Role
 from domain.jurisdiction import Area, School
 from domain.ports import (
@@ -18,6 +18,7 @@ from domain.ports import (
     AreaStore,
     AuditEvent,
     AuditLog,
+    Stamp,
     CalendarStore,
     CaseStore,
     CorrectionStore,
@@ -73,20 +74,19 @@ class Context:
     loaders: Loaders
     request_id: str
     page_size_max: int
-    _student_school_codes: list[str] | None = field(default=None, repr=False)
-    _student_codes_loaded: bool = field(default=False, repr=False)
 
     @property
     def school_scope(self) -> SchoolScope:
         return school_scope(self.account)
 
-    async def student_school_codes(self) -> list[str] | None:
-        """The schools whose students the caller sees (None: every school). Once per request."""
-        if not self._student_codes_loaded:
-            scope = student_scope(self.account)
-            self._student_school_codes = None if scope.everything else await self.stores.schools.codes(scope)
-            self._student_codes_loaded = True
-        return self._student_school_codes
+    @property
+    def student_scope_key(self) -> str | None:
+        """The scope token of the dossiers the caller sees (None: every dossier)."""
+        return scope_token(student_scope(self.account))
+
+    def stamp(self) -> Stamp:
+        """Who is changing things, under which request: for the transition log."""
+        return Stamp(self.account.login, self.request_id)
 
     async def area_scope(self) -> AreaScope:
         school = None

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from domain.accounts import Account, Role
+from pymongo.errors import DuplicateKeyError
+
+from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, Doc
+from storage.transitions import TransitionLog
 
 
 def _to_doc(account: Account) -> Doc:
@@ -33,15 +37,17 @@ def _from_doc(doc: Doc) -> Account:
 
 
 class AccountRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog) -> None:
         self._c = collections.accounts
+        self._log = log
 
     async def insert_if_missing(self, account: Account) -> bool:
         """Seed an account without touching one that already exists (its training, say)."""
-        result = await self._c.update_one(
-            {"_id": account.login}, {"$setOnInsert": {**_to_doc(account), "version": 1}}, upsert=True
-        )
-        return result.upserted_id is not None
+        try:
+            await self._c.insert_one({"_id": account.login, **_to_doc(account)})
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def get(self, login: str) -> Account | None:
         doc = await self._c.find_one({"_id": login})
@@ -49,12 +55,23 @@ class AccountRepository:
 
     async def registrars_of(self, school_codes: list[str]) -> list[Account]:
         """The current (not disabled) registrars of these schools."""
-        query = {"scope_code": {"$in": school_codes}, "role": Role.SCHOOL_REGISTRAR.value, "disabled": False}
+        codes: object = school_codes[0] if len(school_codes) == 1 else {"$in": school_codes}
+        query = {"scope_code": codes, "role": Role.SCHOOL_REGISTRAR.value, "disabled": False}
         return [_from_doc(d) async for d in self._c.find(query).sort("_id", 1)]
 
-    async def record_training(self, login: str, on: date) -> Account | None:
-        await self._c.update_one(
-            {"_id": login},
-            {"$set": {"trained_on": datetime.combine(on, time(), UTC)}, "$inc": {"version": 1}},
-        )
-        return await self.get(login)
+    async def record_training(self, login: str, on: date, stamp: Stamp) -> Account | None:
+        """Art. 22: a new version of the account with its training date, claimed in the log."""
+        for _ in range(5):
+            doc = await self._log.current("account", self._c, await self._c.find_one({"_id": login}), login)
+            if doc is None:
+                return None
+            state = {**doc, "trained_on": datetime.combine(on, time(), UTC)}
+            try:
+                await self._log.commit(
+                    "account", self._c, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
+                    stamp=stamp, action="TRAINING_RECORDED",
+                )
+            except ConcurrentWrite:
+                continue
+            return await self.get(login)
+        raise ConcurrentWrite("account", login, 0)

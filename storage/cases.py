@@ -1,9 +1,10 @@
 """Workflow cases, the working-calendar override table, and reminders.
 
 A case document carries what its inboxes query: `awaiting` (the school or department the
-current step waits for), `escalated_to`, `school_codes` (both schools, for scope) and
-`due`. Decisions are appended under a version guard; parameters are stored as JSON text
-(dates as ISO strings)."""
+current step waits for), `escalated_to`, both in `inbox_keys`; `scope_keys` (the scope
+tokens of both schools) and `due`. Every change claims the case's next version in the
+transition log (`storage/transitions.py`); parameters are stored as JSON text (dates as
+ISO strings)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
+from domain.access import NO_TOKEN
 from domain.calendar import YearSchedule, check_override
-from domain.ports import CaseFilter, Page, Reminder
+from domain.ports import CaseFilter, ConcurrentWrite, Page, Reminder, Stamp
 from domain.workflows.definitions import DEFINITIONS
 from domain.workflows.engine import Case, CaseEvent, CaseKind, CaseState, active_steps
 from storage.mongo import Collections, Doc
-from storage.pages import keyset
+from storage.placement import SchoolPlacement
+from storage.transitions import TransitionLog
 
 _DATE_KEYS = ("fromDate", "untilDate", "informedOn")
 
@@ -96,27 +101,46 @@ def case_from_doc(d: Doc) -> Case:
     )
 
 
+def _school_codes(case: Case) -> list[str]:
+    return sorted({v for k, v in case.parties.items() if k.endswith("_SCHOOL")})
+
+
 class CaseRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog, placement: SchoolPlacement) -> None:
         self._c = collections.cases
         self._reminders = collections.reminders
+        self._log = log
+        self._placement = placement
 
-    async def insert(self, case: Case) -> None:
-        await self._c.insert_one(case_to_doc(case))
+    async def _doc(self, case: Case) -> Doc:
+        doc = case_to_doc(case)
+        doc["scope_keys"] = await self._placement.tokens(_school_codes(case))
+        doc["inbox_keys"] = [k for k in (doc["awaiting"], doc["escalated_to"]) if k]
+        return doc
+
+    async def insert(self, case: Case, stamp: Stamp) -> None:
+        await self._log.commit("case", self._c, await self._doc(case), expected=0, prev_hash=None, stamp=stamp, action="OPENED")
 
     async def get(self, case_id: str) -> Case | None:
-        doc = await self._c.find_one({"_id": case_id})
+        doc = await self._log.current("case", self._c, await self._c.find_one({"_id": case_id}), case_id)
         return case_from_doc(doc) if doc else None
 
     async def exists(self, case_id: str) -> bool:
         return await self._c.count_documents({"_id": case_id}, limit=1) > 0
 
-    async def replace(self, before: Case, after: Case) -> bool:
-        doc = case_to_doc(after)
-        doc.pop("_id")
-        doc["version"] = before.version + 1
-        result = await self._c.update_one({"_id": before.id, "version": before.version}, {"$set": doc})
-        return result.modified_count == 1
+    async def replace(self, before: Case, after: Case, stamp: Stamp) -> bool:
+        """Claim the case's next version; False when another decision claimed it first."""
+        stored = await self._c.find_one({"_id": before.id}, {"log_hash": 1, "version": 1})
+        prev_hash = stored.get("log_hash") if stored and stored.get("version") == before.version else None
+        action = after.events[-1].action if len(after.events) > len(before.events) else "UPDATED"
+        try:
+            await self._log.commit(
+                "case", self._c, await self._doc(after), expected=before.version, prev_hash=prev_hash, stamp=stamp, action=str(action)
+            )
+        except ConcurrentWrite:
+            await self.get(before.id)  # project what the winner claimed, if it stopped
+            return False
+        return True
 
     async def for_dossier(self, dossier_id: str) -> list[Case]:
         docs = await self._c.find({"dossier_id": dossier_id}).sort("opened_at", 1).to_list()
@@ -126,46 +150,55 @@ class CaseRepository:
         docs = await self._c.find({"state": "OPEN", "escalated_to": None, "due": {"$lt": _dt(today)}}).to_list()
         return [case_from_doc(d) for d in docs]
 
-    async def page(self, school_codes: Sequence[str] | None, f: CaseFilter, *, after: str | None, first: int) -> Page[Case]:
-        conditions: list[Doc] = []
-        if school_codes is not None:
-            conditions.append({"school_codes": {"$in": list(school_codes)}})
+    async def page(self, scope_key: str | None, f: CaseFilter, *, after: str | None, first: int) -> Page[Case]:
+        """Equality on top-level scalar fields and array elements only (see students)."""
+        query: Doc = {}
+        if scope_key is not None:
+            query["scope_keys"] = scope_key
         if f.kind is not None:
-            conditions.append({"kind": f.kind.value})
+            query["kind"] = f.kind.value
         if f.state is not None:
-            conditions.append({"state": f.state.value})
+            query["state"] = f.state.value
         if f.school_code is not None:
-            conditions.append({"school_codes": f.school_code})
+            query["school_codes"] = f.school_code
         if f.overdue_on is not None:
-            conditions += [{"state": "OPEN"}, {"due": {"$lt": _dt(f.overdue_on)}}]
+            query["state"] = "OPEN" if f.state in (None, CaseState.OPEN) else NO_TOKEN
+            query["due"] = {"$lt": _dt(f.overdue_on)}
         if f.awaiting_codes is not None:
-            conditions.append({"$or": [{"awaiting": {"$in": list(f.awaiting_codes)}}, {"escalated_to": {"$in": list(f.awaiting_codes)}}]})
-            conditions.append({"state": "OPEN"})
+            # The caller's inbox: steps waiting for its code, or escalated to it.
+            (code,) = f.awaiting_codes or (NO_TOKEN,)
+            query["inbox_keys"] = code
+            query["state"] = "OPEN" if f.state in (None, CaseState.OPEN) else NO_TOKEN
         if f.number is not None:
-            conditions.append({"number": f.number})
-        query: Doc = {"$and": conditions} if conditions else {}
+            query["number"] = f.number
         total = await self._c.count_documents(query)
-        page_query = keyset(query, after)
+        page_query = {**query, "_id": {"$gt": after}} if after is not None else query
         docs = await self._c.find(page_query).sort("_id", 1).limit(first + 1).to_list()
         cases = [case_from_doc(d) for d in docs[:first]]
         return Page(cases, [c.id for c in cases], len(docs) > first, total)
 
     async def remind(self, reminder: Reminder) -> bool:
-        """Record a reminder once (keyed), True when it is new."""
-        result = await self._reminders.update_one(
-            {"_id": reminder.id}, {"$setOnInsert": {**reminder.__dict__, "due": _dt(reminder.due)}}, upsert=True
-        )
-        return result.upserted_id is not None
+        """Record a reminder once (claimed by its key), True when it is new."""
+        doc = {**reminder.__dict__, "_id": reminder.id, "due": _dt(reminder.due)}
+        doc.pop("id")
+        doc["scope_keys"] = await self._placement.tokens([reminder.school_code])
+        try:
+            await self._reminders.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
 
-    async def reminders(self, school_codes: Sequence[str] | None) -> list[Reminder]:
-        query: Doc = {} if school_codes is None else {"school_code": {"$in": list(school_codes)}}
+    async def reminders(self, scope_key: str | None) -> list[Reminder]:
+        query: Doc = {} if scope_key is None else {"scope_keys": scope_key}
         docs = await self._reminders.find(query).sort("due", 1).to_list()
-        return [Reminder(**{**{k: v for k, v in d.items() if k != "_id"}, "id": d["_id"], "due": d["due"].date()}) for d in docs]
+        fields = Reminder.__dataclass_fields__
+        return [Reminder(**{**{k: v for k, v in d.items() if k in fields}, "id": d["_id"], "due": d["due"].date()}) for d in docs]
 
 
 class CalendarRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog) -> None:
         self._c = collections.calendar_years
+        self._log = log
 
     async def overrides(self) -> list[YearSchedule]:
         docs = await self._c.find({}).to_list()
@@ -174,16 +207,24 @@ class CalendarRepository:
             for d in docs
         ]
 
-    async def save(self, schedule: YearSchedule, by: str) -> None:
-        await self._c.update_one(
-            {"_id": schedule.year},
-            {
-                "$set": {
-                    "days_off": [_dt(d) for d in sorted(schedule.days_off)],
-                    "workdays": [_dt(d) for d in sorted(schedule.workdays)],
-                    "updated_by": by,
-                    "updated_at": datetime.now(UTC),
-                }
-            },
-            upsert=True,
-        )
+    async def save(self, schedule: YearSchedule, stamp: Stamp) -> None:
+        """A new version of the year's schedule, claimed in the log (the last one wins, and
+        every earlier one stays in the log)."""
+        state: Doc = {
+            "_id": schedule.year,
+            "days_off": [_dt(d) for d in sorted(schedule.days_off)],
+            "workdays": [_dt(d) for d in sorted(schedule.workdays)],
+            "updated_by": stamp.actor,
+            "updated_at": stamp.at,
+        }
+        for _ in range(5):
+            current = await self._c.find_one({"_id": schedule.year})
+            try:
+                await self._log.commit(
+                    "calendar", self._c, state, expected=int(current.get("version", 0)) if current else 0,
+                    prev_hash=current.get("log_hash") if current else None, stamp=stamp, action="SCHEDULE_SET",
+                )
+                return
+            except ConcurrentWrite:
+                continue
+        raise ConcurrentWrite("calendar", str(schedule.year), 0)

@@ -1,14 +1,17 @@
-"""Correction requests (Art. 10). Decisions are appended with a version guard, so two
-people deciding at once cannot both move the same step."""
+"""Correction requests (Art. 10). Each decision claims the correction's next version in
+the transition log, so two people deciding at once cannot both move the same step."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Any
 
 from domain.corrections import Correction, CorrectionChanges, CorrectionState, Decision, DecisionRecord
 from domain.identity import Sex
+from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, Doc
+from storage.transitions import TransitionLog
 from storage.students import id_doc_from_doc, id_doc_to_doc
 
 
@@ -56,45 +59,54 @@ def _from_doc(d: Doc) -> Correction:
     )
 
 
-class CorrectionRepository:
-    def __init__(self, collections: Collections) -> None:
-        self._c = collections.corrections
+def _to_doc(c: Correction) -> Doc:
+    return {
+        "_id": c.id,
+        "dossier_id": c.dossier_id,
+        "number": c.number,
+        "school_code": c.school_code,
+        "changes": _changes_to_doc(c.changes),
+        "reason": c.reason,
+        "evidence": list(c.evidence),
+        "state": c.state.value,
+        "requested_by": c.requested_by,
+        "requested_at": c.requested_at,
+        "decisions": [_record_to_doc(r) for r in c.decisions],
+    }
 
-    async def insert(self, c: Correction) -> None:
-        doc: dict[str, Any] = {
-            "_id": c.id,
-            "dossier_id": c.dossier_id,
-            "number": c.number,
-            "school_code": c.school_code,
-            "changes": _changes_to_doc(c.changes),
-            "reason": c.reason,
-            "evidence": list(c.evidence),
-            "state": c.state.value,
-            "requested_by": c.requested_by,
-            "requested_at": c.requested_at,
-            "decisions": [],
-            "version": 1,
-        }
-        await self._c.insert_one(doc)
+
+class CorrectionRepository:
+    def __init__(self, collections: Collections, log: TransitionLog) -> None:
+        self._c = collections.corrections
+        self._log = log
+
+    async def insert(self, c: Correction, stamp: Stamp) -> None:
+        await self._log.commit("correction", self._c, _to_doc(c), expected=0, prev_hash=None, stamp=stamp, action="REQUESTED")
 
     async def get(self, correction_id: str) -> Correction | None:
-        doc = await self._c.find_one({"_id": correction_id})
+        doc = await self._log.current("correction", self._c, await self._c.find_one({"_id": correction_id}), correction_id)
         return _from_doc(doc) if doc else None
 
     async def exists(self, correction_id: str) -> bool:
         return await self._c.count_documents({"_id": correction_id}, limit=1) > 0
 
     async def record_decision(
-        self, correction: Correction, record: DecisionRecord, state: CorrectionState
+        self, correction: Correction, record: DecisionRecord, state: CorrectionState, stamp: Stamp
     ) -> Correction | None:
-        """Append a decision and move the state, if nobody decided since it was read."""
-        result = await self._c.update_one(
-            {"_id": correction.id, "version": correction.version},
-            {"$push": {"decisions": _record_to_doc(record)}, "$set": {"state": state.value}, "$inc": {"version": 1}},
-        )
-        if result.modified_count != 1:
+        """Append a decision and move the state, if nobody decided since it was read (the
+        decision claims the next version; None when another one claimed it first)."""
+        after = replace(correction, decisions=(*correction.decisions, record), state=state)
+        stored = await self._c.find_one({"_id": correction.id}, {"log_hash": 1, "version": 1})
+        prev_hash = stored.get("log_hash") if stored and stored.get("version") == correction.version else None
+        try:
+            await self._log.commit(
+                "correction", self._c, _to_doc(after), expected=correction.version, prev_hash=prev_hash,
+                stamp=stamp, action=f"{record.step}:{record.decision.value}",
+            )
+        except ConcurrentWrite:
+            await self.get(correction.id)
             return None
-        return await self.get(correction.id)
+        return replace(after, version=correction.version + 1)
 
     async def for_dossier(self, dossier_id: str) -> list[Correction]:
         docs = await self._c.find({"dossier_id": dossier_id}).sort("requested_at", 1).to_list()

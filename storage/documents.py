@@ -1,12 +1,25 @@
-"""Evidence metadata: the `documents` collection (never inside the dossier)."""
+"""Evidence metadata: the `documents` collection (never inside the dossier).
+
+Every change to a document (a new version, its object stored, a legal hold, a longer
+lock) claims the document's next version in the transition log, so two uploads of a new
+version at once get one version number each, or one of them a conflict before anything
+reaches the object store."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
+from dataclasses import replace
+
 from domain.evidence import Document, DocumentState, DocumentVersion, EvidenceKind, StoredFile
+from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, Doc
+from storage.transitions import TransitionLog
+
+AGGREGATE = "document"
+ATTEMPTS = 10
 
 
 def _file_to_doc(f: StoredFile | None) -> Doc | None:
@@ -61,103 +74,121 @@ def document_from_doc(d: Doc) -> Document:
         legal_hold=bool(d.get("legal_hold")),
         versions=tuple(_version_from_doc(v) for v in d.get("versions", [])),
         created_at=d["created_at"],
-        revision=d.get("revision", 1),
+        revision=d.get("version", 1),
     )
 
 
+def document_to_doc(document: Document) -> Doc:
+    return {
+        "_id": document.id,
+        "dossier_id": document.dossier_id,
+        "number": document.number,
+        "school_code": document.school_code,
+        "kind": document.kind.value,
+        "retention_class": document.retention_class,
+        "business_kind": document.business_kind,
+        "business_id": document.business_id,
+        "paper_location": document.paper_location,
+        "legal_hold": document.legal_hold,
+        "versions": [_version_to_doc(v) for v in document.versions],
+        # Shown once a version is stored; a document whose only upload failed stays hidden.
+        "stored": any(v.state is DocumentState.STORED for v in document.versions),
+        "pending": any(v.state is DocumentState.PENDING for v in document.versions),
+        "created_at": document.created_at,
+    }
+
+
 class DocumentRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog) -> None:
         self._c = collections.documents
+        self._log = log
 
-    async def insert_pending(self, document: Document) -> None:
-        """A new document whose first version is PENDING (invisible) until its object is stored."""
-        await self._c.insert_one(
-            {
-                "_id": document.id,
-                "dossier_id": document.dossier_id,
-                "number": document.number,
-                "school_code": document.school_code,
-                "kind": document.kind.value,
-                "retention_class": document.retention_class,
-                "business_kind": document.business_kind,
-                "business_id": document.business_id,
-                "paper_location": document.paper_location,
-                "legal_hold": False,
-                "versions": [_version_to_doc(v) for v in document.versions],
-                "stored": False,
-                "created_at": document.created_at,
-                "revision": 1,
-            }
+    async def _load(self, document_id: str) -> tuple[Document | None, str | None]:
+        doc = await self._log.current(AGGREGATE, self._c, await self._c.find_one({"_id": document_id}), document_id)
+        return (document_from_doc(doc), doc.get("log_hash")) if doc else (None, None)
+
+    async def _commit(self, before: Document | None, after: Document, prev_hash: str | None, stamp: Stamp, action: str) -> None:
+        await self._log.commit(
+            AGGREGATE, self._c, document_to_doc(after), expected=before.revision if before else 0,
+            prev_hash=prev_hash, stamp=stamp, action=action,
         )
 
-    async def add_pending_version(self, document: Document, version: DocumentVersion) -> bool:
-        result = await self._c.update_one(
-            {"_id": document.id, "revision": document.revision},
-            {"$push": {"versions": _version_to_doc(version)}, "$inc": {"revision": 1}},
-        )
-        return result.modified_count == 1
+    async def insert_pending(self, document: Document, stamp: Stamp) -> bool:
+        """A new document whose first version is PENDING (invisible) until its object is
+        stored. False when the id is taken."""
+        try:
+            await self._commit(None, document, None, stamp, "VERSION_PENDING")
+        except ConcurrentWrite:
+            return False
+        return True
 
-    async def _update_version(self, document_id: str, version: int, changes: Doc, extra: Doc | None = None) -> None:
-        """Change one version's fields: read, modify, write guarded by `revision` (retried)."""
-        for _ in range(10):
-            doc = await self._c.find_one({"_id": document_id})
-            assert doc is not None
-            versions: list[dict[str, Any]] = doc["versions"]
-            for v in versions:
-                if v["version"] == version:
-                    v.update(changes)
-            result = await self._c.update_one(
-                {"_id": document_id, "revision": doc.get("revision", 1)},
-                {"$set": {"versions": versions, **(extra or {})}, "$inc": {"revision": 1}},
+    async def add_pending_version(self, document: Document, version: DocumentVersion, stamp: Stamp) -> bool:
+        """Claim the next version of a document read at `document.revision`; False when
+        the document changed since (another version was added first)."""
+        stored = await self._c.find_one({"_id": document.id}, {"log_hash": 1, "version": 1})
+        prev_hash = stored.get("log_hash") if stored and stored.get("version") == document.revision else None
+        after = replace(document, versions=(*document.versions, version))
+        try:
+            await self._commit(document, after, prev_hash, stamp, "VERSION_PENDING")
+        except ConcurrentWrite:
+            return False
+        return True
+
+    async def _change(self, document_id: str, stamp: Stamp, action: str, change: Callable[[Document], Document | None]) -> None:
+        """Read, change and claim the next version, again while other changes win first."""
+        for _ in range(ATTEMPTS):
+            before, prev_hash = await self._load(document_id)
+            if before is None:
+                return
+            after = change(before)
+            if after is None:
+                return
+            try:
+                await self._commit(before, after, prev_hash, stamp, action)
+                return
+            except ConcurrentWrite:
+                continue
+        raise ConcurrentWrite(AGGREGATE, document_id, 0)
+
+    async def mark_stored(
+        self, document_id: str, version: int, original: StoredFile, rendition: StoredFile | None, stamp: Stamp
+    ) -> None:
+        def stored(d: Document) -> Document:
+            versions = tuple(
+                replace(v, original=original, rendition=rendition, state=DocumentState.STORED) if v.version == version else v
+                for v in d.versions
             )
-            if result.modified_count == 1:
-                return
-        raise RuntimeError(f"document {document_id} kept changing; version {version} not updated")
+            return replace(d, versions=versions)
 
-    async def mark_stored(self, document_id: str, version: int, original: StoredFile, rendition: StoredFile | None) -> None:
-        changes = {"state": DocumentState.STORED.value, "original": _file_to_doc(original), "rendition": _file_to_doc(rendition)}
-        if version == 1:
-            # A new document's only version: one guarded write, no read (the common case).
-            result = await self._c.update_one(
-                {"_id": document_id, "revision": 1, "versions.version": 1},
-                {"$set": {"versions.0.state": changes["state"], "versions.0.original": changes["original"],
-                          "versions.0.rendition": changes["rendition"], "stored": True}, "$inc": {"revision": 1}},
-            )
-            if result.modified_count == 1:
-                return
-        await self._update_version(document_id, version, changes, {"stored": True})
+        await self._change(document_id, stamp, "VERSION_STORED", stored)
 
-    async def drop_pending(self, document_id: str, version: int) -> None:
-        """Forget a version whose object never reached the store (and the document, if it
-        was its first). Read-modify-write guarded by `revision`: `$pull` with a condition
-        on sub-document fields is not the same on every MongoDB-protocol server."""
-        for _ in range(10):
-            doc = await self._c.find_one({"_id": document_id})
-            if doc is None:
-                return
-            kept = [v for v in doc["versions"] if not (v["version"] == version and v["state"] == "PENDING")]
-            guard = {"_id": document_id, "revision": doc.get("revision", 1)}
-            if not kept:
-                if (await self._c.delete_one(guard)).deleted_count == 1:
-                    return
-            elif (await self._c.update_one(guard, {"$set": {"versions": kept}, "$inc": {"revision": 1}})).modified_count == 1:
-                return
-        raise RuntimeError(f"document {document_id} kept changing; version {version} not dropped")
+    async def drop_pending(self, document_id: str, version: int, stamp: Stamp) -> None:
+        """Forget a version whose object never reached the store (the document stays
+        hidden when it was its first; its log keeps the attempt)."""
+
+        def dropped(d: Document) -> Document | None:
+            kept = tuple(v for v in d.versions if not (v.version == version and v.state is DocumentState.PENDING))
+            return None if kept == d.versions else replace(d, versions=kept)
+
+        await self._change(document_id, stamp, "VERSION_DROPPED", dropped)
 
     async def get(self, document_id: str) -> Document | None:
-        doc = await self._c.find_one({"_id": document_id, "stored": True})
-        return document_from_doc(doc) if doc else None
+        document, _ = await self._load(document_id)
+        return document if document is not None and document.current is not None else None
 
     async def for_dossier(self, dossier_id: str) -> list[Document]:
         docs = await self._c.find({"dossier_id": dossier_id, "stored": True}).sort("created_at", 1).to_list()
         return [document_from_doc(d) for d in docs]
 
-    async def set_legal_hold(self, document_id: str, hold: bool) -> None:
-        await self._c.update_one({"_id": document_id}, {"$set": {"legal_hold": hold}, "$inc": {"revision": 1}})
+    async def set_legal_hold(self, document_id: str, hold: bool, stamp: Stamp) -> None:
+        await self._change(
+            document_id, stamp, "LEGAL_HOLD_SET" if hold else "LEGAL_HOLD_RELEASED",
+            lambda d: None if d.legal_hold == hold else replace(d, legal_hold=hold),
+        )
 
     async def with_pending(self, older_than: datetime) -> list[Document]:
-        docs = await self._c.find({"versions.state": "PENDING", "created_at": {"$lt": older_than}}).to_list()
-        return [document_from_doc(d) for d in docs]
+        docs = await self._c.find({"pending": True}).to_list()
+        return [document_from_doc(d) for d in docs if _pending_since(d) < older_than]
 
     async def after(self, last_id: str | None, limit: int) -> list[Document]:
         """Stored documents in id order, for resumable sweeps (fixity, retention)."""
@@ -165,5 +196,14 @@ class DocumentRepository:
         docs = await self._c.find(query).sort("_id", 1).limit(limit).to_list()
         return [document_from_doc(d) for d in docs]
 
-    async def set_lock_until(self, document_id: str, version: int, until: datetime) -> None:
-        await self._update_version(document_id, version, {"lock_until": until})
+    async def set_lock_until(self, document_id: str, version: int, until: datetime, stamp: Stamp) -> None:
+        await self._change(
+            document_id, stamp, "LOCK_EXTENDED",
+            lambda d: replace(d, versions=tuple(replace(v, lock_until=until) if v.version == version else v for v in d.versions)),
+        )
+
+
+def _pending_since(d: Doc) -> datetime:
+    pending: list[datetime] = [v["uploaded_at"] for v in d.get("versions", []) if v.get("state") == DocumentState.PENDING.value]
+    created: datetime = d["created_at"]
+    return min(pending) if pending else created

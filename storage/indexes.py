@@ -16,45 +16,51 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("province_code", ASCENDING), ("_id", ASCENDING)], name="province"),
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind"),
     ],
-    "accounts": [IndexModel([("scope_code", ASCENDING), ("role", ASCENDING)], name="scope_role")],
+    "accounts": [IndexModel([("scope_code", ASCENDING), ("role", ASCENDING), ("_id", ASCENDING)], name="scope_role")],
     "audit": [
-        IndexModel([("at", DESCENDING)], name="at"),
-        IndexModel([("actor", ASCENDING), ("at", DESCENDING)], name="actor_at"),
-        IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("at", DESCENDING)], name="target_at"),
-        IndexModel([("school_code", ASCENDING), ("at", DESCENDING)], name="school_at"),
+        IndexModel([("scope_keys", ASCENDING), ("_id", DESCENDING)], name="scope"),
+        IndexModel([("actor", ASCENDING), ("_id", DESCENDING)], name="actor"),
+        IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)], name="target"),
     ],
     "students": [
-        IndexModel([("numbers", ASCENDING)], name="numbers"),  # current number and aliases
-        IndexModel([("school_code", ASCENDING), ("_id", ASCENDING)], name="school"),
-        IndexModel([("school_code", ASCENDING), ("grade", ASCENDING), ("class_name", ASCENDING)], name="class"),
-        IndexModel([("name", ASCENDING)], name="name"),
+        # Every scoped list: one scope token (an array element), then keyset order.
+        IndexModel([("scope_keys", ASCENDING), ("_id", ASCENDING)], name="scope"),
+        # A school's lists by grade and class (the registrar's and the department's daily view).
+        IndexModel([("school_code", ASCENDING), ("grade", ASCENDING), ("class_name", ASCENDING), ("_id", ASCENDING)], name="class"),
         IndexModel([("dup_keys", ASCENDING)], name="dup_keys"),
-        IndexModel([("complete", ASCENDING), ("complete_by", ASCENDING)], name="completeness"),
-        IndexModel([("verification", ASCENDING), ("school_code", ASCENDING)], name="verification"),
-        IndexModel([("former_school_codes", ASCENDING)], name="former_schools"),
-        IndexModel([("attending_school_code", ASCENDING)], name="attending_school"),
         IndexModel([("state", ASCENDING), ("suspension_until", ASCENDING)], name="suspensions"),
     ],
-    # `identities` and `counters` are keyed by `_id`: the unique index every server has.
-    "dossier_history": [IndexModel([("dossier_id", ASCENDING), ("at", ASCENDING)], name="dossier_at")],
+    # `identities`, `student_numbers` and `counters` are read by `_id` only.
+    "transitions": [
+        IndexModel([("aggregate_id", ASCENDING), ("aggregate", ASCENDING)], name="aggregate"),
+        IndexModel([("aggregate", ASCENDING), ("at", ASCENDING)], name="aggregate_at"),
+    ],
     "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
     "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
     "documents": [
         IndexModel([("dossier_id", ASCENDING), ("created_at", ASCENDING)], name="dossier"),
         IndexModel([("stored", ASCENDING), ("_id", ASCENDING)], name="stored"),
-        IndexModel([("versions.state", ASCENDING)], name="version_state"),
+        IndexModel([("pending", ASCENDING)], name="pending"),
     ],
     "cases": [
         IndexModel([("dossier_id", ASCENDING), ("opened_at", ASCENDING)], name="dossier"),
-        IndexModel([("school_codes", ASCENDING), ("_id", ASCENDING)], name="schools"),
-        IndexModel([("state", ASCENDING), ("awaiting", ASCENDING)], name="inbox"),
-        IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING)], name="escalated"),
-        IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="due"),
+        IndexModel([("scope_keys", ASCENDING), ("_id", ASCENDING)], name="scope"),
+        IndexModel([("inbox_keys", ASCENDING), ("_id", ASCENDING)], name="inbox"),
+        IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING), ("due", ASCENDING)], name="due"),
     ],
-    "reminders": [IndexModel([("school_code", ASCENDING), ("due", ASCENDING)], name="school_due")],
-    "fixity_runs": [IndexModel([("started_at", DESCENDING)], name="started")],
-    "section_entries": [IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING)], name="dossier_section")],
+    "reminders": [IndexModel([("scope_keys", ASCENDING), ("due", ASCENDING)], name="scope_due")],
+    "fixity_runs": [
+        IndexModel([("started_at", DESCENDING)], name="started"),
+        IndexModel([("finished_at", ASCENDING), ("started_at", DESCENDING)], name="unfinished"),
+    ],
+    "section_entries": [
+        IndexModel([("dossier_id", ASCENDING), ("recorded_at", ASCENDING), ("_id", ASCENDING)], name="dossier"),
+        IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("recorded_at", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
+    ],
 }
+
+# Small reference collections read whole (a few dozen documents at most).
+WHOLE_READS = frozenset({"calendar_years"})
 
 
 async def ensure_indexes(collections: Collections) -> None:

@@ -1,7 +1,9 @@
 """The MongoDB connection (PyMongo's async API) and the collections we use.
 
-Only what both FerretDB 1.24 and MongoDB 7+ support is used: single-document atomic
-updates guarded by a `version` field, plain and unique indexes, no transactions."""
+Only what both FerretDB 1.24 and MongoDB 7+ support is used: inserts that fail on a
+duplicate `_id` (the one atomic primitive both share: see `storage/transitions.py`),
+plain and unique indexes, equality filters; no transactions, no conditional update that
+must win once."""
 
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ class Collections:
     students: AsyncCollection[Doc]
     identities: AsyncCollection[Doc]
     counters: AsyncCollection[Doc]
-    dossier_history: AsyncCollection[Doc]
+    transitions: AsyncCollection[Doc]
+    student_numbers: AsyncCollection[Doc]
     corrections: AsyncCollection[Doc]
     section_schemas: AsyncCollection[Doc]
     section_entries: AsyncCollection[Doc]
@@ -55,7 +58,8 @@ class Collections:
             students=db["students"],
             identities=db["identities"],
             counters=db["counters"],
-            dossier_history=db["dossier_history"],
+            transitions=db["transitions"],
+            student_numbers=db["student_numbers"],
             corrections=db["corrections"],
             section_schemas=db["section_schemas"],
             section_entries=db["section_entries"],

@@ -8,4 +8,6 @@ from typing import Any
 def keyset(query: dict[str, Any], after: str | None) -> dict[str, Any]:
     if after is None:
         return query
-    return {"$and": [query, {"_id": {"$gt": after}}]} if query else {"_id": {"$gt": after}}
+    if "_id" in query:
+        return {**query, "$and": [*query.get("$and", []), {"_id": {"$gt": after}}]}
+    return {**query, "_id": {"$gt": after}}

@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 
 from domain.access import SchoolScope, area_field
 from domain.jurisdiction import Area, Ownership, School, SchoolKind
+from pymongo.errors import DuplicateKeyError
+
 from storage.mongo import Collections, Doc
-from domain.ports import Page
+from domain.ports import ConcurrentWrite, Page, Stamp
 from storage.pages import keyset
+from storage.transitions import TransitionLog
 
 
 def scope_filter(scope: SchoolScope) -> Doc:
@@ -18,7 +21,9 @@ def scope_filter(scope: SchoolScope) -> Doc:
         return {}
     if not scope.any_of:
         return {"_id": {"$in": []}}
-    ors: list[Doc] = [{("_id" if f == "code" else f): {"$in": sorted(v)}} for f, v in scope.any_of]
+    ors: list[Doc] = [
+        {("_id" if f == "code" else f): (next(iter(v)) if len(v) == 1 else {"$in": sorted(v)})} for f, v in scope.any_of
+    ]
     return ors[0] if len(ors) == 1 else {"$or": ors}
 
 
@@ -56,9 +61,12 @@ class AreaRepository:
     def __init__(self, collections: Collections) -> None:
         self._c = collections.areas
 
-    async def upsert(self, area: Area) -> None:
-        doc = {"name": area.name, "level": area.level.value, "parent_code": area.parent_code}
-        await self._c.update_one({"_id": area.code}, {"$set": doc}, upsert=True)
+    async def insert_if_missing(self, area: Area) -> bool:
+        try:
+            await self._c.insert_one({"_id": area.code, "name": area.name, "level": area.level.value, "parent_code": area.parent_code})
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def get_many(self, codes: Sequence[str]) -> list[Area | None]:
         found = {d["_id"]: Area(d["_id"], d["name"]) async for d in self._c.find({"_id": {"$in": list(codes)}})}
@@ -70,23 +78,24 @@ class AreaRepository:
 
 
 class SchoolRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog) -> None:
         self._c = collections.schools
+        self._log = log
 
     async def insert_if_missing(self, school: School) -> bool:
         """Seed a school without overwriting details maintained since."""
-        doc = school_to_doc(school)
-        code = doc.pop("_id")
-        result = await self._c.update_one(
-            {"_id": code},
-            {"$setOnInsert": {**doc, "version": 1, "created_at": datetime.now(UTC)}},
-            upsert=True,
-        )
-        return result.upserted_id is not None
+        try:
+            await self._c.insert_one({**school_to_doc(school), "created_at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def get(self, code: str, scope: SchoolScope) -> School | None:
-        doc = await self._c.find_one({"$and": [{"_id": code}, scope_filter(scope)]})
-        return school_from_doc(doc) if doc else None
+        doc = await self._c.find_one({"_id": code})
+        if doc is None:
+            return None
+        school = school_from_doc(doc)
+        return school if scope.contains(school) else None
 
     async def get_many(self, codes: Sequence[str]) -> list[School | None]:
         found = {d["_id"]: school_from_doc(d) async for d in self._c.find({"_id": {"$in": list(codes)}})}
@@ -105,6 +114,7 @@ class SchoolRepository:
         after: str | None,
         first: int,
     ) -> Page[School]:
+        query: Doc = {}
         conditions: list[Doc] = [scope_filter(scope)]
         if area_code is not None:
             conditions.append({area_field(area_code): area_code})
@@ -112,15 +122,21 @@ class SchoolRepository:
             conditions.append({"kind": kind.value})
         if supervisor_code is not None:
             conditions.append({"supervisor_code": supervisor_code})
-        query: Doc = {"$and": [c for c in conditions if c]} if any(conditions) else {}
+        for condition in conditions:  # flat where fields differ, so the server filters in SQL
+            for field_name, value in condition.items():
+                if field_name in query:
+                    query.setdefault("$and", []).append({field_name: value})
+                else:
+                    query[field_name] = value
         total = await self._c.count_documents(query)
         docs = await self._c.find(keyset(query, after)).sort("_id", 1).limit(first + 1).to_list()
         schools = [school_from_doc(d) for d in docs[:first]]
         return Page(schools, [s.code for s in schools], len(docs) > first, total)
 
     async def update_contact(
-        self, code: str, *, address: str | None, phone: str | None, paper_archive_location: str | None
+        self, code: str, stamp: Stamp, *, address: str | None, phone: str | None, paper_archive_location: str | None
     ) -> School | None:
+        """A new version of the school's contact details, claimed in the log."""
         changes: Doc = {}
         if address is not None:
             changes["address"] = address
@@ -128,7 +144,17 @@ class SchoolRepository:
             changes["phone"] = phone
         if paper_archive_location is not None:
             changes["paper_archive_location"] = paper_archive_location
-        update: Doc = {"$inc": {"version": 1}, "$set": {**changes, "updated_at": datetime.now(UTC)}}
-        await self._c.update_one({"_id": code}, update)
-        doc = await self._c.find_one({"_id": code})
-        return school_from_doc(doc) if doc else None
+        for _ in range(5):
+            doc = await self._log.current("school", self._c, await self._c.find_one({"_id": code}), code)
+            if doc is None:
+                return None
+            state = {**doc, **changes, "updated_at": stamp.at}
+            try:
+                stored = await self._log.commit(
+                    "school", self._c, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
+                    stamp=stamp, action="CONTACT_UPDATED",
+                )
+            except ConcurrentWrite:
+                continue
+            return school_from_doc(stored)
+        raise ConcurrentWrite("school", code, 0)

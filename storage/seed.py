@@ -7,13 +7,15 @@ from storage.demo import ACCOUNTS, AREAS, SCHOOLS
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections
 from storage.schools import AreaRepository, SchoolRepository
+from storage.transitions import TransitionLog
 
 
 async def load_demo_data(collections: Collections) -> None:
     await ensure_indexes(collections)
-    areas, schools, accounts = AreaRepository(collections), SchoolRepository(collections), AccountRepository(collections)
+    log = TransitionLog(collections)
+    areas, schools, accounts = AreaRepository(collections), SchoolRepository(collections, log), AccountRepository(collections, log)
     for area in AREAS:
-        await areas.upsert(area)
+        await areas.insert_if_missing(area)
     for school in SCHOOLS:
         await schools.insert_if_missing(school)
     for account in ACCOUNTS:

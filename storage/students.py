@@ -2,22 +2,27 @@
 
 - `identities` has one document per normalised identity (`_id` = the identity key): the
   unique index that makes a second dossier for the same person impossible (Art. 8).
-- `students` has the dossier; `_id` is the first student number it got, `numbers` every
-  number it ever had (current and aliases), multikey-indexed.
-- `counters` allocates the sequences of temporary L numbers atomically.
-- `dossier_history` is the append-only record of every change (Art. 6 (1)).
+- `student_numbers` maps every number a dossier ever had (current and aliases) to it, by
+  `_id`: a number is never given twice, and a read by number is two `_id` lookups at most.
+- `students` is the live dossier, the projection of its transition log (`transitions`,
+  aggregate "student"), which is also its history of record (Art. 6 (1), Art. 20).
+  `_id` is the first student number it got. `scope_keys` holds the scope tokens of every
+  school it is seen through (holding, attending, keeping a copy), so every scoped list is
+  equality on one array element.
+- temporary L numbers are claimed from a sequence in the log (`TransitionLog.claim_next`).
 
-Enrolment is claim → insert, both keyed so that a retry after a crash resumes instead of
-duplicating: a claim whose dossier was never written is taken over by the next attempt."""
+Enrolment is claim identity → claim number → claim version 1, each keyed so that a retry
+after a crash resumes instead of duplicating."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
+import asyncio
+
 from pymongo.errors import DuplicateKeyError
 
 from domain.dossier import (
@@ -32,9 +37,14 @@ from domain.dossier import (
 )
 from domain.duplicates import Probe, match_keys
 from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
-from domain.ports import EnrolledElsewhere, HistoryEntry, Page, StudentFilter, StudentRow
+from domain.ports import Change, ConcurrentWrite, EnrolledElsewhere, HistoryEntry, Page, Stamp, StudentFilter, StudentRow
 from storage.mongo import Collections, Doc
-from storage.pages import keyset
+from storage.placement import SchoolPlacement
+from storage.transitions import TransitionLog
+
+AGGREGATE = "student"
+STALE_CLAIM = timedelta(minutes=10)  # an identity claim with no dossier after this was abandoned
+LIST_FIELDS = ("school_code", "grade", "class_name", "entry_year", "state")
 
 
 def _dt(d: date | None) -> datetime | None:
@@ -111,6 +121,7 @@ def dossier_to_doc(d: Dossier) -> Doc:
         "complete_by": _dt(d.complete_by),
         "dup_keys": match_keys(probe),
         "open_business": d.open_business,
+        "open_business_since": d.open_business_since,
         "created_at": d.created_at,
         "version": d.version,
         "former_school_codes": list(d.former_school_codes),
@@ -149,6 +160,7 @@ def dossier_from_doc(doc: Doc) -> Dossier:
         age_approval_reference=doc.get("age_approval_reference"),
         complete_by=_d(doc.get("complete_by")),
         open_business=doc.get("open_business"),
+        open_business_since=doc.get("open_business_since"),
         created_at=doc.get("created_at"),
         version=doc.get("version", 1),
         former_school_codes=tuple(doc.get("former_school_codes", [])),
@@ -165,122 +177,186 @@ def _row(doc: Doc) -> StudentRow:
     return StudentRow(dossier_from_doc(doc), tuple(doc.get("missing", [])))
 
 
+def change_to_doc(change: Change | None) -> Doc | None:
+    if change is None:
+        return None
+    return {
+        "action": change.action,
+        "changes": {k: {"old": _plain(o), "new": _plain(n)} for k, (o, n) in change.changes.items()},
+        "reason": change.reason,
+        "evidence": list(change.evidence),
+        "business_id": change.business_id,
+    }
+
+
 class StudentRepository:
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, log: TransitionLog, placement: SchoolPlacement) -> None:
         self._students = collections.students
         self._identities = collections.identities
-        self._counters = collections.counters
-        self._history = collections.dossier_history
+        self._numbers = collections.student_numbers
+        self._log = log
+        self._placement = placement
+
+    async def _doc(self, d: Dossier) -> Doc:
+        """The stored form of a dossier, with what scope and lists filter on."""
+        doc = dossier_to_doc(d)
+        schools = [d.status.school_code, d.attending_school_code, *d.former_school_codes]
+        doc["scope_keys"] = await self._placement.tokens(schools)
+        holding = await self._placement.tokens([d.status.school_code])
+        for token in holding:  # the holding school's place, for area filters
+            field_name, _, value = token.partition(":")
+            if field_name != "code":
+                doc[field_name] = value
+        return doc
 
     # -- numbers ----------------------------------------------------------------------
-    async def next_sequence(self, prefix: str) -> int:
-        doc = await self._counters.find_one_and_update(
-            {"_id": prefix}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        assert doc is not None
-        seq: int = doc["seq"]
-        return seq
+    async def next_sequence(self, prefix: str, stamp: Stamp) -> int:
+        return await self._log.claim_next(f"L:{prefix}", stamp)
+
+    async def _claim_number(self, number: str, dossier_id: str) -> None:
+        try:
+            await self._numbers.insert_one({"_id": number, "dossier_id": dossier_id})
+        except DuplicateKeyError:
+            held = await self._numbers.find_one({"_id": number})
+            if held is not None and held["dossier_id"] != dossier_id:
+                raise ConcurrentWrite("student_number", number, 1) from None
 
     # -- enrolment --------------------------------------------------------------------
-    async def insert_new(self, dossier: Dossier) -> Dossier:
+    async def insert_new(self, dossier: Dossier, stamp: Stamp, change: Change) -> Dossier:
         """Insert a new dossier, claiming its identity first. Raises EnrolledElsewhere when
         the identity already has a dossier. Returns the dossier as stored (its id may be
         that of an interrupted earlier attempt, which this one completes)."""
         key = dossier.id_document.key
         if key is not None:
             try:
-                await self._identities.insert_one({"_id": key, "dossier_id": dossier.id, "at": datetime.now(UTC)})
+                await self._identities.insert_one({"_id": key, "dossier_id": dossier.id, "at": stamp.at})
             except DuplicateKeyError:
                 claim = await self._identities.find_one({"_id": key})
                 assert claim is not None
-                existing = await self._students.find_one({"_id": claim["dossier_id"]})
+                existing = await self.by_id(claim["dossier_id"])
                 if existing is not None:
-                    raise EnrolledElsewhere(dossier_from_doc(existing)) from None
+                    raise EnrolledElsewhere(existing) from None
                 # An earlier attempt claimed the identity and stopped: finish it under its id.
                 if dossier.number == dossier.id:
                     dossier = _with_id(dossier, claim["dossier_id"])
+        # The first number is the dossier's `_id`: unique by the identity claim (G) or the
+        # sequence claim (L); later numbers go to `student_numbers`.
         try:
-            await self._students.insert_one(dossier_to_doc(dossier))
-        except DuplicateKeyError:
-            existing = await self._students.find_one({"_id": dossier.id})
+            await self._log.commit(
+                AGGREGATE, self._students, await self._doc(dossier), expected=0, prev_hash=None,
+                stamp=stamp, action=change.action, change=change_to_doc(change),
+            )
+        except ConcurrentWrite:
+            existing = await self.by_id(dossier.id)
             assert existing is not None
-            raise EnrolledElsewhere(dossier_from_doc(existing)) from None
-        return dossier
+            raise EnrolledElsewhere(existing) from None
+        return replace(dossier, version=1)
 
     async def claim_identity(self, key: str, dossier_id: str) -> Dossier | None:
         """Claim an identity for an existing dossier (a corrected or newly recorded ID).
         Returns the other dossier that holds it, if any."""
+        now = datetime.now(UTC)
         try:
-            await self._identities.insert_one({"_id": key, "dossier_id": dossier_id, "at": datetime.now(UTC)})
+            await self._identities.insert_one({"_id": key, "dossier_id": dossier_id, "at": now})
             return None
         except DuplicateKeyError:
             claim = await self._identities.find_one({"_id": key})
             assert claim is not None
             if claim["dossier_id"] == dossier_id:
                 return None
-            other = await self._students.find_one({"_id": claim["dossier_id"]})
-            if other is None:  # a stale claim of an attempt that never completed
-                await self._identities.update_one({"_id": key}, {"$set": {"dossier_id": dossier_id}})
-                return None
-            return dossier_from_doc(other)
+            other = await self.by_id(claim["dossier_id"])
+            if other is not None:
+                return other
+            if claim.get("at") is not None and now - claim["at"] < STALE_CLAIM:
+                raise ConcurrentWrite("identity", key, 1) from None  # an enrolment under way
+            # A claim abandoned by an enrolment that never completed: taken over once, by
+            # whoever inserts the takeover key first.
+            try:
+                await self._identities.insert_one({"_id": f"{key}#takeover:{claim['dossier_id']}", "by": dossier_id, "at": now})
+            except DuplicateKeyError:
+                raise ConcurrentWrite("identity", key, 2) from None
+            await self._identities.replace_one({"_id": key}, {"dossier_id": dossier_id, "at": now})
+            return None
 
     async def identity_holder(self, key: str) -> Dossier | None:
         claim = await self._identities.find_one({"_id": key})
         if claim is None:
             return None
-        doc = await self._students.find_one({"_id": claim["dossier_id"]})
-        return dossier_from_doc(doc) if doc else None
+        return await self.by_id(claim["dossier_id"])
 
     async def release_identity(self, key: str, dossier_id: str) -> None:
         await self._identities.delete_one({"_id": key, "dossier_id": dossier_id})
 
     # -- reads ------------------------------------------------------------------------
-    async def by_number(self, number: str, school_codes: Sequence[str] | None) -> StudentRow | None:
-        query: Doc = {"numbers": number}
-        if school_codes is not None:
-            query.update(_held_or_copied(school_codes))
-        doc = await self._students.find_one(query)
-        return _row(doc) if doc else None
+    async def _current(self, doc: Doc | None, dossier_id: str) -> Doc | None:
+        return await self._log.current(AGGREGATE, self._students, doc, dossier_id)
+
+    async def by_number(self, number: str, scope_key: str | None) -> StudentRow | None:
+        """The dossier a number (current or alias) belongs to, if seen through the scope
+        token (None: every dossier). `_id` lookups only: constant cost at any size."""
+        doc = await self._students.find_one({"_id": number})
+        dossier_id = number
+        if doc is None:
+            ref = await self._numbers.find_one({"_id": number})
+            if ref is None:
+                return None
+            dossier_id = ref["dossier_id"]
+            doc = await self._students.find_one({"_id": dossier_id})
+        doc = await self._current(doc, dossier_id)
+        if doc is None or (scope_key is not None and scope_key not in doc.get("scope_keys", ())):
+            return None
+        return _row(doc)
 
     async def by_id(self, dossier_id: str) -> Dossier | None:
-        doc = await self._students.find_one({"_id": dossier_id})
+        doc = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
         return dossier_from_doc(doc) if doc else None
 
-    async def page(
-        self, school_codes: Sequence[str] | None, f: StudentFilter, *, after: str | None, first: int
-    ) -> Page[StudentRow]:
-        conditions: list[Doc] = []
-        if school_codes is not None:
-            conditions.append(_held_or_copied(school_codes))
-        if f.school_code is not None:
-            conditions.append({"school_code": f.school_code})
-        for field_name, value in (
-            ("grade", f.grade),
-            ("class_name", f.class_name),
-            ("entry_year", f.entry_year),
-            ("state", f.state.value if f.state else None),
-        ):
-            if value is not None:
-                conditions.append({field_name: value})
+    def _filter(self, scope_key: str | None, f: StudentFilter) -> Doc:
+        """Equality on scalar fields (and one array element) only, at the top level, so
+        that FerretDB evaluates it in SQL; what it cannot push down comes last."""
+        query: Doc = {}
+        if scope_key is not None:
+            query["scope_keys"] = scope_key
+        values = {
+            "school_code": f.school_code,
+            "grade": f.grade,
+            "class_name": f.class_name,
+            "entry_year": f.entry_year,
+            "state": f.state.value if f.state else None,
+        }
+        query.update({k: v for k, v in values.items() if v is not None})
+        if f.area_field is not None and f.area_code is not None:
+            query[f.area_field] = f.area_code
         if f.verified is not None:
-            conditions.append({"verification": Verification.VERIFIED.value} if f.verified else {"verification": {"$ne": Verification.VERIFIED.value}})
+            verified = Verification.VERIFIED.value
+            query["verification"] = verified if f.verified else {"$ne": verified}
         if f.incomplete is not None:
-            conditions.append({"complete": not f.incomplete})
+            query["complete"] = not f.incomplete
         if f.completeness_overdue_on is not None:
-            conditions += [{"complete": False}, {"complete_by": {"$lt": _dt(f.completeness_overdue_on)}}]
+            query["complete"] = False
+            query["complete_by"] = {"$lt": _dt(f.completeness_overdue_on)}
         if f.name_prefix:
-            conditions.append({"name": {"$gte": f.name_prefix, "$lt": f.name_prefix + "\uffff"}})
-        query: Doc = {"$and": conditions} if conditions else {}
-        total = await self._students.count_documents(query)
-        page_query = keyset(query, after)
+            query["name"] = {"$gte": f.name_prefix, "$lt": f.name_prefix + "\uffff"}
+        return query
+
+    async def page(
+        self, scope_key: str | None, f: StudentFilter, *, after: str | None, first: int, count: bool = True
+    ) -> Page[StudentRow]:
+        query = self._filter(scope_key, f)
+        total = await self._students.count_documents(query) if count else -1
+        page_query = {**query, "_id": {"$gt": after}} if after is not None else query
         docs = await self._students.find(page_query).sort("_id", 1).limit(first + 1).to_list()
         rows = [_row(d) for d in docs[:first]]
         return Page(rows, [r.dossier.id for r in rows], len(docs) > first, total)
 
     async def with_keys(self, keys: Sequence[str], limit: int = 50) -> list[tuple[Dossier, list[str]]]:
-        """Dossiers sharing any duplicate key (an index lookup on `dup_keys`)."""
-        docs = await self._students.find({"dup_keys": {"$in": list(keys)}}).limit(limit).to_list()
-        return [(dossier_from_doc(d), list(d.get("dup_keys", []))) for d in docs]
+        """Dossiers sharing any duplicate key: one equality lookup on `dup_keys` per key."""
+        found = await asyncio.gather(*(self._students.find({"dup_keys": k}).limit(limit).to_list() for k in keys))
+        seen: dict[str, Doc] = {}
+        for docs in found:
+            for d in docs:
+                seen.setdefault(d["_id"], d)
+        return [(dossier_from_doc(d), list(d.get("dup_keys", []))) for d in list(seen.values())[:limit]]
 
     async def suspensions_ended(self, today: date) -> list[Dossier]:
         """Suspended students whose suspension ran out before today (Art. 13: remind the school)."""
@@ -288,73 +364,63 @@ class StudentRepository:
         return [dossier_from_doc(d) for d in docs]
 
     # -- writes -----------------------------------------------------------------------
-    async def replace(self, before: Dossier, after: Dossier) -> bool:
-        """Write `after` if the stored dossier is still at `before.version` (optimistic
-        concurrency on one document). False when someone else changed it first."""
-        doc = dossier_to_doc(after)
-        doc["version"] = before.version + 1
-        doc.pop("_id")
-        result = await self._students.update_one({"_id": before.id, "version": before.version}, {"$set": doc})
-        return result.modified_count == 1
+    async def replace(self, before: Dossier, after: Dossier, stamp: Stamp, change: Change | None = None) -> bool:
+        """Write `after` as the version following `before`, claimed in the log. False when
+        another writer claimed that version first (nothing is changed then)."""
+        stored = await self._students.find_one({"_id": before.id}, {"log_hash": 1, "version": 1})
+        prev_hash = stored.get("log_hash") if stored and stored.get("version") == before.version else None
+        if after.number != before.number:
+            await self._claim_number(after.number, before.id)
+        try:
+            await self._log.commit(
+                AGGREGATE, self._students, await self._doc(replace(after, id=before.id)),
+                expected=before.version, prev_hash=prev_hash, stamp=stamp,
+                action=change.action if change else "UPDATED", change=change_to_doc(change),
+            )
+        except ConcurrentWrite:
+            await self.by_id(before.id)  # project what the winner claimed, if it stopped
+            return False
+        return True
 
-    async def lock_business(self, dossier_id: str, business_id: str) -> bool:
+    async def lock_business(self, dossier_id: str, business_id: str, stamp: Stamp) -> bool:
         """Open a business on the dossier; False when another one is open."""
-        result = await self._students.update_one(
-            {"_id": dossier_id, "open_business": None},
-            {"$set": {"open_business": business_id}, "$inc": {"version": 1}},
-        )
-        return result.modified_count == 1
+        for _ in range(5):
+            current = await self.by_id(dossier_id)
+            if current is None or current.open_business is not None:
+                return current is not None and current.open_business == business_id
+            if await self.replace(current, replace(current, open_business=business_id, open_business_since=stamp.at), stamp, None):
+                return True
+        return False
 
-    async def release_business(self, dossier_id: str, business_id: str) -> None:
-        await self._students.update_one(
-            {"_id": dossier_id, "open_business": business_id},
-            {"$set": {"open_business": None}, "$inc": {"version": 1}},
-        )
+    async def release_business(self, dossier_id: str, business_id: str, stamp: Stamp) -> None:
+        for _ in range(5):
+            current = await self.by_id(dossier_id)
+            if current is None or current.open_business != business_id:
+                return
+            if await self.replace(current, replace(current, open_business=None, open_business_since=None), stamp, None):
+                return
 
     # -- history ----------------------------------------------------------------------
-    async def append_history(self, entry: HistoryEntry) -> None:
-        await self._history.insert_one(
-            {
-                "dossier_id": entry.dossier_id,
-                "at": entry.at,
-                "actor": entry.actor,
-                "action": entry.action,
-                "changes": {k: {"old": _plain(o), "new": _plain(n)} for k, (o, n) in entry.changes.items()},
-                "reason": entry.reason,
-                "evidence": list(entry.evidence),
-                "business_id": entry.business_id,
-            }
-        )
-
     async def history(self, dossier_id: str) -> list[HistoryEntry]:
-        docs = await self._history.find({"dossier_id": dossier_id}).sort([("at", 1), ("_id", 1)]).to_list()
-        return [
-            HistoryEntry(
-                dossier_id=d["dossier_id"],
-                at=d["at"],
-                actor=d["actor"],
-                action=d["action"],
-                changes={k: (v["old"], v["new"]) for k, v in d.get("changes", {}).items()},
-                reason=d.get("reason"),
-                evidence=tuple(d.get("evidence", [])),
-                business_id=d.get("business_id"),
+        """The changes of record, oldest first: the log entries that carry one."""
+        out = []
+        for e in await self._log.entries(AGGREGATE, dossier_id):
+            c = e.get("change")
+            if not c:
+                continue
+            out.append(
+                HistoryEntry(
+                    dossier_id=dossier_id,
+                    at=e["at"],
+                    actor=e["actor"],
+                    action=c["action"],
+                    changes={k: (v["old"], v["new"]) for k, v in c.get("changes", {}).items()},
+                    reason=c.get("reason"),
+                    evidence=tuple(c.get("evidence", [])),
+                    business_id=c.get("business_id"),
+                )
             )
-            for d in docs
-        ]
-
-
-def _held_or_copied(school_codes: Sequence[str]) -> Doc:
-    """Dossiers these schools hold, those they keep a read-only copy of (Art. 19), and those
-    of students attending them while the status stays elsewhere (Art. 12); read-only for
-    the last two, since every write checks the school holding the status."""
-    codes = list(school_codes)
-    return {
-        "$or": [
-            {"school_code": {"$in": codes}},
-            {"former_school_codes": {"$in": codes}},
-            {"attending_school_code": {"$in": codes}},
-        ]
-    }
+        return out
 
 
 def _with_id(d: Dossier, dossier_id: str) -> Dossier:

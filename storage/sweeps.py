@@ -19,9 +19,12 @@ from domain.evidence import CLASSES, DocumentState, FixityRun, StoredFile, needs
 from storage.documents import DocumentRepository
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections
+from storage.transitions import TransitionLog
+from domain.ports import Stamp
 
 Progress = Callable[[str], None]
 BATCH = 100
+STAMP = Stamp.system("evidence")
 
 
 def _run_doc(run: FixityRun) -> dict[str, Any]:
@@ -67,7 +70,7 @@ async def fixity(
         await runs.insert_one({"_id": run.id, **_run_doc(run)})
     else:
         progress(f"resuming run {run.id} after {run.last_id} ({run.checked} files checked)")
-    documents = DocumentRepository(collections)
+    documents = DocumentRepository(collections, TransitionLog(collections))
     while True:
         batch = await documents.after(run.last_id, BATCH)
         if not batch:
@@ -102,7 +105,7 @@ async def extend_retention(
 ) -> int:
     """Extend every permanent lock that runs low. Idempotent: a second run extends nothing."""
     now = now or datetime.now(UTC)
-    documents = DocumentRepository(collections)
+    documents = DocumentRepository(collections, TransitionLog(collections))
     extended = 0
     last: str | None = None
     while batch := await documents.after(last, BATCH):
@@ -117,7 +120,7 @@ async def extend_retention(
                 for stored in (version.original, version.rendition):
                     if stored is not None:
                         await archive.extend_retention(stored.key, stored.version_id, retention.mode.value, until)
-                await documents.set_lock_until(document.id, version.version, until)
+                await documents.set_lock_until(document.id, version.version, until, STAMP)
                 extended += 1
             last = document.id
         progress(f"extended {extended} versions so far")
@@ -130,7 +133,7 @@ async def reconcile_pending(
     """PENDING versions older than `older_than`: if the bytes reached the store (found by
     key and SHA-256 among the object's versions), mark them STORED; otherwise forget them.
     Returns (completed, forgotten)."""
-    documents = DocumentRepository(collections)
+    documents = DocumentRepository(collections, TransitionLog(collections))
     completed = forgotten = 0
     for document in await documents.with_pending(datetime.now(UTC) - older_than):
         for version in document.versions:
@@ -139,10 +142,10 @@ async def reconcile_pending(
             original = await _find(archive, version.original)
             rendition = await _find(archive, version.rendition) if version.rendition else None
             if original is not None and (version.rendition is None or rendition is not None):
-                await documents.mark_stored(document.id, version.version, original, rendition)
+                await documents.mark_stored(document.id, version.version, original, rendition, STAMP)
                 completed += 1
             else:
-                await documents.drop_pending(document.id, version.version)
+                await documents.drop_pending(document.id, version.version, STAMP)
                 forgotten += 1
     progress(f"reconciled: {completed} completed, {forgotten} forgotten")
     return completed, forgotten

@@ -60,7 +60,7 @@ class AccountMutations:
             require_training_recorder(ctx.account, school)
             if input.completed_on > date.today():
                 raise DomainError("completedOn", "training cannot be completed in the future", "TRAINING_DATE_IN_FUTURE")
-            updated = await ctx.stores.accounts.record_training(input.login, input.completed_on)
+            updated = await ctx.stores.accounts.record_training(input.login, input.completed_on, ctx.stamp())
             assert updated is not None
             return Outcome(
                 RecordRegistrarTrainingSuccess(registrar=Registrar.of(updated)),

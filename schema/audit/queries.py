@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from domain.access import audit_school_filter
+from domain.access import audit_school_filter, scope_token
 from schema.audit.types import AuditEvent
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
@@ -32,13 +32,12 @@ class AuditQueries:
         allowed = audit_school_filter(ctx.account)
         if allowed is None:
             raise GraphQLError("the audit trail is for auditors", extensions={"code": "FORBIDDEN"})
-        school_codes = None if allowed.everything else await ctx.stores.schools.codes(allowed)
         f = filter or AuditEventFilter()
         cursor = decode_cursor("audit", after)
         if cursor is not None and not _is_object_id(cursor):
             raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT", "field": "after"})
         page = await ctx.stores.audit.page(
-            school_codes=school_codes,
+            scope_key=scope_token(allowed),
             actor=f.actor,
             target_type=f.target_type,
             target_id=f.target_id,

@@ -199,7 +199,7 @@ class CaseMutations:
             )
             student = None
             if dossier is not None:
-                row = await ctx.stores.students.by_number(dossier.number, await ctx.student_school_codes())
+                row = await ctx.stores.students.by_number(dossier.number, ctx.student_scope_key)
                 student = Student.of(row) if row else None
             return Outcome(
                 DecideCaseSuccess(case=Case(case=case), student=student),
@@ -230,7 +230,7 @@ class CaseMutations:
         async def body() -> Outcome[SetCalendarYearSuccess]:
             require_admin(ctx.account)
             schedule = check_override(input.year, input.days_off, input.workdays)
-            await ctx.stores.calendar.save(schedule, ctx.account.login)
+            await ctx.stores.calendar.save(schedule, ctx.stamp())
             return Outcome(
                 SetCalendarYearSuccess(
                     calendar_year=CalendarYear(

@@ -50,10 +50,9 @@ class CaseQueries:
         ctx = info.context
         f = filter or CaseFilterInput()
         inbox = bool(f.awaiting_my_decision)
-        codes = await ctx.student_school_codes()
         scope_code = ctx.account.scope_code
         page = await ctx.stores.cases.page(
-            None if inbox else codes,
+            None if inbox else ctx.student_scope_key,
             CaseFilter(
                 kind=CaseKind(f.kind) if f.kind else None,
                 state=CaseState(f.state) if f.state else None,
@@ -69,7 +68,7 @@ class CaseQueries:
 
     @strawberry.field(description="Reminders to the schools in your scope (e.g. suspensions that ran out).")
     async def reminders(self, info: Info) -> list[Reminder]:
-        found = await info.context.stores.cases.reminders(await info.context.student_school_codes())
+        found = await info.context.stores.cases.reminders(info.context.student_scope_key)
         return [Reminder(id=strawberry.ID(r.id), kind=r.kind, school_code=r.school_code, number=r.number, due=r.due, message=r.message) for r in found]
 
     @strawberry.field(description="A year of the working calendar used for deadlines.")

@@ -12,14 +12,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.access import SchoolScope
+from domain.access import SchoolScope, student_scope
 from domain.calendar import WorkingCalendar
 from domain.dossier import Dossier
 from domain.access import require_writer
 from domain.accounts import Role
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.jurisdiction import School
-from domain.ports import HistoryEntry, Reminder
+from domain.ports import Change, Reminder, Stamp
 from domain.student_number import normalise_number
 from domain.workflows.definitions import DEFINITIONS
 from domain.workflows.engine import (
@@ -112,7 +112,7 @@ async def open_status_case(
         comment=comment,
     )
     await students.open_business(ctx, dossier.id, case.id)  # Art. 8: one business at a time
-    await ctx.stores.cases.insert(case)
+    await ctx.stores.cases.insert(case, ctx.stamp())
     return case
 
 
@@ -120,10 +120,11 @@ async def case_in_scope(ctx: Context, case_id: str) -> Case:
     case = await ctx.stores.cases.get(case_id)
     if case is None:
         raise NotFound("id", "case")
-    visible = await ctx.student_school_codes()
+    scope = student_scope(ctx.account)
     mine = ctx.account.scope_code
-    schools = {v for k, v in case.parties.items() if k.endswith("_SCHOOL")}
-    if visible is None or schools & set(visible):
+    codes = [v for k, v in case.parties.items() if k.endswith("_SCHOOL")]
+    schools = await ctx.loaders.school.load_many(codes)
+    if any(school is not None and scope.contains(school) for school in schools):
         return case
     if mine is not None and ctx.account.role is not Role.ADMIN and mine in (case.escalated_to, *case.parties.values()):
         return case  # a party of the case, or the level above it was escalated to
@@ -166,11 +167,11 @@ async def decide_case(
         override_reason=override_reason,
         prior_evidence=await evidence_facts(ctx, case.dossier_id, case.evidence),
     )
-    if not await ctx.stores.cases.replace(case, outcome.case):
+    if not await ctx.stores.cases.replace(case, outcome.case, ctx.stamp()):
         raise DomainError("id", "someone decided this case meanwhile; reload it", "CONFLICT")
     updated = replace(outcome.case, version=case.version + 1)
     if updated.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
-        await ctx.stores.students.release_business(case.dossier_id, case.id)
+        await ctx.stores.students.release_business(case.dossier_id, case.id, ctx.stamp())
         return updated, None
     return await _apply_pending(ctx, updated)
 
@@ -185,7 +186,7 @@ async def _apply_pending(ctx: Context, case: Case) -> tuple[Case, Dossier | None
         return case, None
     dossier = await _write_effects(ctx, case, effects)
     done = replace(case, effects_applied=slots)
-    if await ctx.stores.cases.replace(case, done):
+    if await ctx.stores.cases.replace(case, done, ctx.stamp()):
         return replace(done, version=case.version + 1), dossier
     return case, dossier  # someone else recorded it meanwhile: the effects are idempotent
 
@@ -199,24 +200,16 @@ async def _write_effects(ctx: Context, case: Case, effects: tuple[Any, ...]) -> 
     for effect in effects:
         after = effect(after, case)
     if case.state is CaseState.COMPLETED:
-        after = replace(after, open_business=None)
-    if not await ctx.stores.students.replace(before, after):
-        raise DomainError(None, "the dossier changed meanwhile; decide again to finish", "CONFLICT")
+        after = replace(after, open_business=None, open_business_since=None)
     changes = _status_changes(before, after)
-    if changes:
-        await ctx.stores.students.append_history(
-            HistoryEntry(
-                before.id,
-                datetime.now(UTC),
-                ctx.account.login,
-                f"STATUS:{case.kind.value}",
-                changes,
-                reason=case.grounds,
-                evidence=case.evidence,
-                business_id=case.id,
-            )
-        )
-    return after
+    change = (
+        Change(f"STATUS:{case.kind.value}", changes, reason=case.grounds, evidence=case.evidence, business_id=case.id)
+        if changes
+        else None
+    )
+    if not await ctx.stores.students.replace(before, after, ctx.stamp(), change):
+        raise DomainError(None, "the dossier changed meanwhile; decide again to finish", "CONFLICT")
+    return replace(after, version=before.version + 1)
 
 
 def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, object]]:
@@ -235,9 +228,9 @@ def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, 
 async def withdraw_case(ctx: Context, case_id: str, reason: str | None) -> Case:
     case = await case_in_scope(ctx, case_id)
     withdrawn = engine_withdraw(DEFINITIONS[case.kind], case, ctx.account, now=datetime.now(UTC), reason=reason)
-    if not await ctx.stores.cases.replace(case, withdrawn):
+    if not await ctx.stores.cases.replace(case, withdrawn, ctx.stamp()):
         raise DomainError("id", "the case changed meanwhile; reload it", "CONFLICT")
-    await ctx.stores.students.release_business(case.dossier_id, case.id)
+    await ctx.stores.students.release_business(case.dossier_id, case.id, ctx.stamp())
     return replace(withdrawn, version=case.version + 1)
 
 
@@ -246,7 +239,7 @@ async def escalate_overdue(stores: Stores, now: datetime) -> int:
     escalated = 0
     for case in await stores.cases.overdue(now.date()):
         moved = engine_escalate(DEFINITIONS[case.kind], case, now=now)
-        if moved is not None and await stores.cases.replace(case, moved):
+        if moved is not None and await stores.cases.replace(case, moved, Stamp.system("workflows")):
             escalated += 1
     return escalated
 

@@ -27,7 +27,7 @@ from domain.dossier import basic_changes, missing_fields
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import EvidenceKind
 from domain.jurisdiction import School
-from domain.ports import HistoryEntry, StudentRow
+from domain.ports import Change, StudentRow
 from schema.context import Context
 from schema.students import usecases
 from schema.students.usecases import Candidate
@@ -65,7 +65,7 @@ async def request(
         requested_at=datetime.now(UTC),
     )
     await usecases.open_business(ctx, row.dossier.id, correction.id)
-    await ctx.stores.corrections.insert(correction)
+    await ctx.stores.corrections.insert(correction, ctx.stamp())
     return correction
 
 
@@ -89,8 +89,8 @@ async def _check_evidence(ctx: Context, dossier_id: str, evidence: tuple[str, ..
 
 async def correction_in_scope(ctx: Context, correction_id: str) -> Correction:
     found = await ctx.stores.corrections.get(correction_id)
-    visible = await ctx.student_school_codes()
-    if found is None or (visible is not None and found.school_code not in visible):
+    school = await ctx.loaders.school.load(found.school_code) if found else None
+    if found is None or school is None or not access.student_scope(ctx.account).contains(school):
         raise NotFound("id", "correction")
     return found
 
@@ -117,11 +117,11 @@ async def decide_step(
         dossier = await ctx.stores.students.by_id(correction.dossier_id)
         assert dossier is not None
         apply_changes(dossier, correction.changes)  # still valid against today's dossier?
-    updated = await ctx.stores.corrections.record_decision(correction, record, state)
+    updated = await ctx.stores.corrections.record_decision(correction, record, state, ctx.stamp())
     if updated is None:
         raise DomainError("id", "someone decided this step meanwhile; reload it", "CONFLICT")
     if state is CorrectionState.REJECTED:
-        await ctx.stores.students.release_business(correction.dossier_id, correction.id)
+        await ctx.stores.students.release_business(correction.dossier_id, correction.id, ctx.stamp())
         return updated, None, []
     if state is CorrectionState.APPLIED:
         row, candidates = await _apply(ctx, updated)
@@ -139,27 +139,17 @@ async def _apply(ctx: Context, correction: Correction) -> tuple[StudentRow | Non
     assert before is not None
     if before.open_business != correction.id:
         return None, []  # applied already
-    after = replace(apply_changes(before, correction.changes), open_business=None)
+    after = replace(apply_changes(before, correction.changes), open_business=None, open_business_since=None)
     school = await ctx.loaders.school.load(before.status.school_code)
     assert school is not None
-    await usecases.write_with_identity(ctx, before, after, school)
     changes = dict(basic_changes(before.basic, after.basic))
     if after.id_document != before.id_document:
         changes["id_document"] = (before.id_document, after.id_document)
     if after.number != before.number:
         changes["number"] = (before.number, after.number)
-    await ctx.stores.students.append_history(
-        HistoryEntry(
-            before.id,
-            datetime.now(UTC),
-            ctx.account.login,
-            "CORRECTED",
-            changes,
-            reason=correction.reason,
-            evidence=correction.evidence,
-            business_id=correction.id,
-        )
-    )
+    change = Change("CORRECTED", changes, reason=correction.reason, evidence=correction.evidence, business_id=correction.id)
+    await usecases.write_with_identity(ctx, before, after, school, change)
+    after = replace(after, version=before.version + 1)
     # Name, identity, sex or birth date changed: the duplicate check runs again (Art. 8).
     candidates = await usecases.find_candidates(ctx, usecases.probe_of(after), after.id)
     return StudentRow(after, tuple(missing_fields(after))), candidates
@@ -174,8 +164,8 @@ async def withdraw(ctx: Context, correction_id: str) -> Correction:
     if correction.state is not CorrectionState.PENDING_SCHOOL and correction.state is not CorrectionState.PENDING_DEPARTMENT:
         raise DomainError("id", "only an open correction can be withdrawn", "NOT_OPEN")
     record = DecisionRecord("SCHOOL", Decision.REJECT, ctx.account.login, ctx.account.role.value, datetime.now(UTC), "withdrawn")
-    updated = await ctx.stores.corrections.record_decision(correction, record, CorrectionState.WITHDRAWN)
+    updated = await ctx.stores.corrections.record_decision(correction, record, CorrectionState.WITHDRAWN, ctx.stamp())
     if updated is None:
         raise DomainError("id", "someone decided this step meanwhile; reload it", "CONFLICT")
-    await ctx.stores.students.release_business(correction.dossier_id, correction.id)
+    await ctx.stores.students.release_business(correction.dossier_id, correction.id, ctx.stamp())
     return updated

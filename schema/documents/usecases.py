@@ -174,10 +174,13 @@ async def store(
             versions=(pending,),
             created_at=now,
         )
-        await ctx.stores.documents.insert_pending(document)
+        if not await ctx.stores.documents.insert_pending(document, ctx.stamp()):
+            raise DomainError(None, "the document was created meanwhile; try again", "CONFLICT")
     else:
+        # The version number is claimed here, before any byte reaches the locked store: of
+        # two new versions at once, one gets the number and the other a conflict.
         document = target.replaces
-        if not await ctx.stores.documents.add_pending_version(document, pending):
+        if not await ctx.stores.documents.add_pending_version(document, pending, ctx.stamp()):
             raise DomainError("replaces", "the document changed meanwhile; try again", "CONFLICT")
     archive = ctx.stores.archive
     timings["meta"] = time.perf_counter() - clock
@@ -190,7 +193,7 @@ async def store(
         written = await asyncio.gather(*puts)  # both objects at once
         original, rendition = written[0], (written[1] if len(written) > 1 else None)
     except Exception as e:  # noqa: BLE001 - any store failure: the PENDING row must go
-        await ctx.stores.documents.drop_pending(document_id, version_no)
+        await ctx.stores.documents.drop_pending(document_id, version_no, ctx.stamp())
         raise StoreUnavailable(f"the evidence store did not take the file ({type(e).__name__}); nothing was kept") from e
     timings["put"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -200,7 +203,7 @@ async def store(
         if rendition is None or pending.rendition is None
         else StoredFile(rendition.key, rendition.version_id, pending.rendition.sha256, pending.rendition.size, pending.rendition.content_type)
     )
-    await ctx.stores.documents.mark_stored(document_id, version_no, stored_original, stored_rendition)
+    await ctx.stores.documents.mark_stored(document_id, version_no, stored_original, stored_rendition, ctx.stamp())
     if document.legal_hold:  # a held document's new version is held too
         for held in (original, rendition):
             if held is not None:
@@ -218,7 +221,7 @@ async def document_in_scope(ctx: Context, document_id: str) -> Document:
     found = await ctx.stores.documents.get(document_id)
     if found is None:
         raise NotFound("documentId", "document")
-    if await ctx.stores.students.by_number(found.number, await ctx.student_school_codes()) is None:
+    if await ctx.stores.students.by_number(found.number, ctx.student_scope_key) is None:
         raise NotFound("documentId", "document")
     return found
 
@@ -262,7 +265,7 @@ async def set_legal_hold(ctx: Context, document_id: str, hold: bool, reason: str
             await ctx.stores.archive.set_legal_hold(v.original.key, v.original.version_id, hold)
             if v.rendition is not None:
                 await ctx.stores.archive.set_legal_hold(v.rendition.key, v.rendition.version_id, hold)
-    await ctx.stores.documents.set_legal_hold(document.id, hold)
+    await ctx.stores.documents.set_legal_hold(document.id, hold, ctx.stamp())
     updated = await ctx.stores.documents.get(document.id)
     assert updated is not None
     return updated

@@ -75,6 +75,7 @@ class JurisdictionMutations:
             given = _check(input)
             updated = await ctx.stores.schools.update_contact(
                 school.code,
+                ctx.stamp(),
                 address=given.get("address"),
                 phone=given.get("phone"),
                 paper_archive_location=given.get("paperArchiveLocation"),

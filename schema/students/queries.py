@@ -67,7 +67,7 @@ def _number(number: str) -> str:
 class StudentQueries:
     @strawberry.field(description="A dossier by student number or by an earlier (alias) number; null outside your scope.")
     async def student(self, info: Info, number: str) -> Student | None:
-        row = await info.context.stores.students.by_number(_number(number), await info.context.student_school_codes())
+        row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         return Student.of(row) if row else None
 
     @strawberry.field(description="Dossiers in your scope, ordered by student number.")
@@ -80,14 +80,12 @@ class StudentQueries:
     ) -> Connection[Student]:
         ctx = info.context
         f = filter or StudentFilterInput()
-        codes = await ctx.student_school_codes()
-        if f.area_code is not None:
-            area = check_area_code(f.area_code)
-            in_area = await ctx.stores.schools.codes(SchoolScope(False, ((area_field(area), frozenset({area})),)))
-            codes = in_area if codes is None else sorted(set(codes) & set(in_area))
+        area = check_area_code(f.area_code) if f.area_code is not None else None
         page = await ctx.stores.students.page(
-            codes,
+            ctx.student_scope_key,
             StudentFilter(
+                area_field=area_field(area) if area else None,
+                area_code=area,
                 school_code=f.school_code,
                 grade=f.grade,
                 class_name=f.class_name,
@@ -105,7 +103,7 @@ class StudentQueries:
 
     @strawberry.field(description="Every change of a dossier, oldest first; null outside your scope.")
     async def student_history(self, info: Info, number: str) -> list[HistoryEntry] | None:
-        row = await info.context.stores.students.by_number(_number(number), await info.context.student_school_codes())
+        row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         if row is None:
             return None
         return await history_of(info, row.dossier)

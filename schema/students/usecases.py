@@ -32,7 +32,7 @@ from domain.enrolment import (
 from domain.errors import DomainError, NotFound
 from domain.identity import IdDocument
 from domain.jurisdiction import School
-from domain.ports import EnrolledElsewhere, HistoryEntry, StudentRow
+from domain.ports import Change, EnrolledElsewhere, StudentRow
 from domain.student_number import normalise_number, permanent_number, temporary_number, temporary_prefix
 from schema.context import Context
 
@@ -67,12 +67,12 @@ class Candidate:
 
 async def find_candidates(ctx: Context, probe: Probe, exclude_id: str | None) -> list[Candidate]:
     keys = match_keys(probe)
-    visible = await ctx.student_school_codes()
+    scope = access.student_scope(ctx.account)
+    found = [(d, k) for d, k in await ctx.stores.students.with_keys(keys) if d.id != exclude_id]
+    schools = await ctx.loaders.school.load_many([d.status.school_code for d, _ in found])
     out: list[Candidate] = []
-    for dossier, dossier_keys in await ctx.stores.students.with_keys(keys):
-        if dossier.id == exclude_id:
-            continue
-        in_scope = visible is None or dossier.status.school_code in visible
+    for (dossier, dossier_keys), school in zip(found, schools, strict=True):
+        in_scope = school is not None and scope.contains(school)
         row = StudentRow(dossier, tuple(missing_fields(dossier))) if in_scope else None
         name = dossier.basic.name if in_scope else mask_name(dossier.basic.name)
         out.append(Candidate(in_scope, name, reasons(dossier_keys, keys), row))
@@ -92,7 +92,7 @@ async def school_in_scope(ctx: Context, code: str, field: str = "schoolCode") ->
 
 async def student_in_scope(ctx: Context, number: str) -> tuple[StudentRow, School]:
     """The dossier by number (current or alias), if the caller may see it."""
-    row = await ctx.stores.students.by_number(normalise_number(number), await ctx.student_school_codes())
+    row = await ctx.stores.students.by_number(normalise_number(number), ctx.student_scope_key)
     if row is None:
         raise NotFound("number", "student")
     school = await ctx.loaders.school.load(row.dossier.status.school_code)
@@ -132,7 +132,7 @@ async def enrol(ctx: Context, e: Enrolment) -> tuple[StudentRow, list[Candidate]
     number = permanent_number(e.id_document)
     if number is None:
         prefix = temporary_prefix(school.area_code, e.basic.birth_date)
-        number = temporary_number(prefix, await ctx.stores.students.next_sequence(prefix))
+        number = temporary_number(prefix, await ctx.stores.students.next_sequence(prefix, ctx.stamp()))
     dossier = Dossier(
         id=number,
         number=number,
@@ -158,14 +158,11 @@ async def enrol(ctx: Context, e: Enrolment) -> tuple[StudentRow, list[Candidate]
             "POSSIBLE_DUPLICATE",
         )
     try:
-        stored = await ctx.stores.students.insert_new(dossier)
+        stored = await ctx.stores.students.insert_new(dossier, ctx.stamp(), Change("ENROLLED", {"school": (None, school.code)}))
     except EnrolledElsewhere as exc:
         other = await ctx.loaders.school.load(exc.existing.status.school_code)
         assert other is not None
         raise EnrolledElsewhereError(other, school) from exc
-    await ctx.stores.students.append_history(
-        HistoryEntry(stored.id, datetime.now(UTC), ctx.account.login, "ENROLLED", {"school": (None, school.code)})
-    )
     return StudentRow(stored, tuple(missing_fields(stored))), candidates
 
 
@@ -222,16 +219,14 @@ async def update(ctx: Context, u: DossierUpdate) -> StudentRow:
     if before.verification is Verification.RETURNED:
         after = replace(after, verification=Verification.UNVERIFIED)  # resubmitted for 核准
     check_dossier(after)
-    await write_with_identity(ctx, before, after, school)
-    await ctx.stores.students.append_history(
-        HistoryEntry(before.id, datetime.now(UTC), ctx.account.login, "UPDATED", changes)
-    )
-    return StudentRow(after, tuple(missing_fields(after)))
+    await write_with_identity(ctx, before, after, school, Change("UPDATED", changes))
+    return StudentRow(replace(after, version=before.version + 1), tuple(missing_fields(after)))
 
 
-async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, school: School) -> None:
-    """Write a changed dossier; a new identity is claimed first (Art. 8) and the old claim
-    released after, so that a failure in between never frees an identity still in use."""
+async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, school: School, change: Change) -> None:
+    """Write a changed dossier with its change of record; a new identity is claimed first
+    (Art. 8) and the old claim released after, so that a failure in between never frees an
+    identity still in use."""
     new_key, old_key = after.id_document.key, before.id_document.key
     if new_key and new_key != old_key:
         holder = await ctx.stores.students.claim_identity(new_key, before.id)
@@ -239,7 +234,7 @@ async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, sch
             other = await ctx.loaders.school.load(holder.status.school_code)
             assert other is not None
             raise EnrolledElsewhereError(other, school)
-    if not await ctx.stores.students.replace(before, after):
+    if not await ctx.stores.students.replace(before, after, ctx.stamp(), change):
         if new_key and new_key != old_key:
             await ctx.stores.students.release_identity(new_key, before.id)
         raise DomainError(None, "the dossier was changed meanwhile; reload it and try again", "CONFLICT")
@@ -260,19 +255,10 @@ async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> 
         raise DomainError("reason", "say what the school must fix", "REASON_REQUIRED")
     state = Verification.VERIFIED if approve else Verification.RETURNED
     after = replace(before, verification=state, verification_note=None if approve else note)
-    if not await ctx.stores.students.replace(before, after):
+    change = Change(state.value, {"verification": (before.verification.value, state.value)}, reason=note)
+    if not await ctx.stores.students.replace(before, after, ctx.stamp(), change):
         raise DomainError(None, "the dossier was changed meanwhile; reload it and try again", "CONFLICT")
-    await ctx.stores.students.append_history(
-        HistoryEntry(
-            before.id,
-            datetime.now(UTC),
-            ctx.account.login,
-            state.value,
-            {"verification": (before.verification.value, state.value)},
-            reason=note,
-        )
-    )
-    return StudentRow(after, row.missing)
+    return StudentRow(replace(after, version=before.version + 1), row.missing)
 
 
 ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
@@ -281,26 +267,36 @@ ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
 async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
     """One open business per student (the national system's 'another business is open')."""
     students = ctx.stores.students
-    if await students.lock_business(dossier_id, business_id):
+    if await students.lock_business(dossier_id, business_id, ctx.stamp()):
         return
     current = await students.by_id(dossier_id)
     holder = current.open_business if current else None
-    if holder and not await _business_exists(ctx, holder):
+    if current is not None and holder and not await _business_open(ctx, current):
         # A lock whose business was never written (an interrupted request): take it over.
-        await students.release_business(dossier_id, holder)
-        if await students.lock_business(dossier_id, business_id):
+        await students.release_business(dossier_id, holder, ctx.stamp())
+        if await students.lock_business(dossier_id, business_id, ctx.stamp()):
             return
     raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
 
 
 async def require_no_open_business(ctx: Context, dossier: Dossier) -> None:
     """Say so first when another business is open, before judging the new request."""
-    holder = dossier.open_business
-    if holder and await _business_exists(ctx, holder):
+    if dossier.open_business and await _business_open(ctx, dossier):
         raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
 
 
-async def _business_exists(ctx: Context, business_id: str) -> bool:
+STALE_BUSINESS = timedelta(minutes=2)  # a lock is taken before its case or correction is written
+
+
+async def _business_open(ctx: Context, dossier: Dossier) -> bool:
+    """The dossier's business lock stands: its case or correction exists, or it was taken
+    so recently that the request taking it may still be writing it."""
+    business_id = dossier.open_business
+    if business_id is None:
+        return False
+    since = dossier.open_business_since
+    if since is not None and datetime.now(UTC) - since < STALE_BUSINESS:
+        return True
     if business_id.startswith("correction-"):
         return await ctx.stores.corrections.exists(business_id)
     if business_id.startswith("case-"):

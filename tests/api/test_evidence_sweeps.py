@@ -21,7 +21,9 @@ from api.settings import Settings
 from domain.evidence import Document, DocumentState, DocumentVersion, EvidenceKind, StoredFile, object_key
 from storage.documents import DocumentRepository
 from storage.evidence_store import EvidenceArchive
+from domain.ports import Stamp
 from storage.mongo import Collections, connect
+from storage.transitions import TransitionLog
 from storage.sweeps import extend_retention, fixity, reconcile_pending
 from tests import scans
 from tests.factories import ENROL, enrolment
@@ -67,7 +69,7 @@ def test_metadata_failing_after_the_object_is_stored_leaves_nothing_visible_and_
     async def stored_then_crash(collections: Collections, archive: EvidenceArchive) -> None:
         # the first two steps of an upload; the process dies before marking the version STORED
         document = Document(document_id, dossier_id, number, "2141010501", EvidenceKind.WORKING_COPY, "WORKING", None, None, None, False, (pending,), now - timedelta(hours=1))
-        await DocumentRepository(collections).insert_pending(document)
+        await DocumentRepository(collections, TransitionLog(collections)).insert_pending(document, Stamp("weiwu.registrar"))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "f"
             path.write_bytes(body)
@@ -85,9 +87,11 @@ def test_metadata_failing_after_the_object_is_stored_leaves_nothing_visible_and_
     ghost_id = uuid.uuid4().hex
     lost = replace(pending, original=replace(pending.original, key=object_key("2141010501", dossier_id, ghost_id, "original")))
     ghost = Document(ghost_id, dossier_id, number, "2141010501", EvidenceKind.WORKING_COPY, "WORKING", None, None, None, False, (lost,), now - timedelta(hours=1))
-    _run(settings, lambda c, a: DocumentRepository(c).insert_pending(ghost))
+    _run(settings, lambda c, a: DocumentRepository(c, TransitionLog(c)).insert_pending(ghost, Stamp("weiwu.registrar")))
     _run(settings, lambda c, a: reconcile_pending(c, a, older_than=timedelta(0)))
-    assert db.documents.find_one({"_id": ghost.id}) is None
+    forgotten_doc = db.documents.find_one({"_id": ghost.id})
+    assert forgotten_doc["versions"] == [] and forgotten_doc["stored"] is False  # the attempt stays in the log only
+    assert gql(DOC, {"id": ghost.id}, as_="weiwu.registrar")["document"] is None
 
 
 def test_fixity_finds_mismatches_and_missing_files_and_resumes(gql: GraphQLClient, settings: Settings, db: Any) -> None:
@@ -151,7 +155,9 @@ def test_store_down_during_upload_is_a_clear_error_and_leaves_no_metadata(tmp_pa
                 assert server.settings.mongodb_uri is not None
                 client: MongoClient[dict[str, Any]]
                 with MongoClient(server.settings.mongodb_uri) as client:
-                    assert client[server.settings.mongodb_database].documents.count_documents({}) == 0
+                    documents = client[server.settings.mongodb_database].documents
+                    assert documents.count_documents({"stored": True}) == 0
+                    assert documents.count_documents({"pending": True}) == 0  # nothing left to reconcile
                 services.start_seaweedfs()
                 assert _upload(gql, number, scans.png()).status_code == 201
         finally:

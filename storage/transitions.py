@@ -1,0 +1,180 @@
+"""The commit protocol: every change to a mutable aggregate is claimed by inserting its
+next version into one append-only log, and only then projected onto the live document.
+
+Why: FerretDB 1.24 applies a conditional `update_one({_id, version})` by reading the
+document, updating it in Go and writing it back without re-checking the filter, so two
+writers can both "win" the same version (measured on SQLite and PostgreSQL). Inserting a
+duplicate `_id` fails for all but one writer on every server. So:
+
+- `transitions._id = "{aggregate}:{id}:{version:010d}"`: whoever inserts it has won that
+  version; a second writer gets `ConcurrentWrite` before it has changed anything.
+- The entry holds the new state (the projection as of that version), who made it, when,
+  under which request, the change of record (Art. 6(1), Art. 10, Art. 20) and the hash of
+  the previous entry, so the log is also a history, a change feed and a hash chain.
+- The live document is written after the claim, guarded by its version, and idempotent.
+  A writer that stopped between claim and projection leaves the log ahead of the live
+  document; `current` (used by every write path) and `repair` (a sweep) project it.
+- Sequences (temporary student numbers) are claimed the same way, one version per number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from bson import decode, encode
+from bson.codec_options import CodecOptions
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from domain.ports import ConcurrentWrite, Stamp
+from storage.mongo import Collections, Doc
+
+MAX_SEQUENCE_ATTEMPTS = 200
+
+
+def entry_id(aggregate: str, aggregate_id: str, version: int) -> str:
+    return f"{aggregate}:{aggregate_id}:{version:010d}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not hashable into the log")
+
+
+_AS_STORED: CodecOptions[Doc] = CodecOptions(tz_aware=True)
+
+
+def entry_hash(entry: Doc) -> str:
+    """SHA-256 over the canonical JSON of an entry without its own hash, taken after a BSON
+    round trip (milliseconds, UTC), so that anyone can recompute it from the stored entry."""
+    body = decode(encode({k: v for k, v in entry.items() if k != "hash"}), _AS_STORED)
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class TransitionLog:
+    """Claims versions of aggregates and keeps their projections (one per collection)."""
+
+    def __init__(self, collections: Collections) -> None:
+        self._log = collections.transitions
+        self._hints = collections.counters
+
+    async def commit(
+        self,
+        aggregate: str,
+        projection: AsyncCollection[Doc],
+        state: Doc,
+        *,
+        expected: int,
+        prev_hash: str | None,
+        stamp: Stamp,
+        action: str,
+        change: Doc | None = None,
+    ) -> Doc:
+        """Claim version `expected + 1` of `state["_id"]` and project it. Raises
+        ConcurrentWrite, having changed nothing, when another writer claimed it first."""
+        aggregate_id = state["_id"]
+        version = expected + 1
+        entry: Doc = {
+            "_id": entry_id(aggregate, aggregate_id, version),
+            "aggregate": aggregate,
+            "aggregate_id": aggregate_id,
+            "version": version,
+            "at": stamp.at,
+            "actor": stamp.actor,
+            "request_id": stamp.request_id,
+            "action": action,
+            "change": change,
+            "state": {k: v for k, v in state.items() if k not in ("_id", "version", "log_hash")},
+            "prev_hash": prev_hash,
+        }
+        entry["hash"] = entry_hash(entry)
+        try:
+            await self._log.insert_one(entry)
+        except DuplicateKeyError:
+            raise ConcurrentWrite(aggregate, aggregate_id, version) from None
+        return await self._project(projection, entry)
+
+    async def _project(self, projection: AsyncCollection[Doc], entry: Doc) -> Doc:
+        doc: Doc = {"_id": entry["aggregate_id"], **entry["state"], "version": entry["version"], "log_hash": entry["hash"]}
+        if entry["version"] == 1:
+            try:
+                await projection.insert_one(doc)
+                return doc
+            except DuplicateKeyError:
+                pass  # projected already (by a repair), or a document that predates the log
+        # Never move a projection backwards: only an older version is replaced.
+        await projection.replace_one({"_id": doc["_id"], "version": {"$not": {"$gte": entry["version"]}}}, doc)
+        return doc
+
+    async def current(self, aggregate: str, projection: AsyncCollection[Doc], doc: Doc | None, aggregate_id: str) -> Doc | None:
+        """The projection brought up to the log: entries claimed after `doc`'s version (a
+        writer that stopped after its claim) are projected first. One `_id` read when the
+        projection is current."""
+        version = int(doc.get("version", 0)) if doc else 0
+        latest: Doc | None = None
+        while True:
+            following = await self._log.find_one({"_id": entry_id(aggregate, aggregate_id, version + 1)})
+            if following is None:
+                break
+            latest, version = following, version + 1
+        if latest is None:
+            return doc
+        return await self._project(projection, latest)
+
+    async def entries(self, aggregate: str, aggregate_id: str) -> list[Doc]:
+        """Every logged version of one aggregate, oldest first."""
+        docs = await self._log.find({"aggregate_id": aggregate_id, "aggregate": aggregate}).to_list()
+        return sorted(docs, key=lambda d: int(d["version"]))
+
+    async def repair(self, aggregate: str, projection: AsyncCollection[Doc], ids: Iterable[str]) -> int:
+        """Project every listed aggregate whose live document lags its log; the count."""
+        repaired = 0
+        for aggregate_id in ids:
+            doc = await projection.find_one({"_id": aggregate_id})
+            after = await self.current(aggregate, projection, doc, aggregate_id)
+            if after is not None and (doc is None or after.get("version") != doc.get("version")):
+                repaired += 1
+        return repaired
+
+    async def recent_ids(self, aggregate: str, since: datetime) -> list[str]:
+        """Aggregates changed since a time (for the repair sweep)."""
+        docs = await self._log.find({"aggregate": aggregate, "at": {"$gte": since}}, {"aggregate_id": 1}).to_list()
+        return sorted({d["aggregate_id"] for d in docs})
+
+    async def claim_next(self, sequence: str, stamp: Stamp) -> int:
+        """The next number of a sequence, claimed by insert: unique under any concurrency.
+        The `counters` document is only a hint of where to start (it may lag)."""
+        hint = await self._hints.find_one({"_id": sequence})
+        candidate = int(hint["seq"]) + 1 if hint else 1
+        for _ in range(MAX_SEQUENCE_ATTEMPTS):
+            try:
+                await self._log.insert_one(
+                    {
+                        "_id": entry_id("sequence", sequence, candidate),
+                        "aggregate": "sequence",
+                        "aggregate_id": sequence,
+                        "version": candidate,
+                        "at": stamp.at,
+                        "actor": stamp.actor,
+                        "request_id": stamp.request_id,
+                        "action": "CLAIMED",
+                    }
+                )
+            except DuplicateKeyError:
+                candidate += 1
+                continue
+            await self._raise_hint(sequence, candidate)
+            return candidate
+        raise ConcurrentWrite("sequence", sequence, candidate)
+
+    async def _raise_hint(self, sequence: str, value: int) -> None:
+        try:
+            await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}}, upsert=True)
+        except DuplicateKeyError:  # two first claims upserting at once: the other created it
+            await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}})
