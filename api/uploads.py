@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from api.auth import InvalidToken, authenticate, unauthenticated
 from api.settings import Settings
 from domain.errors import DomainError
+from domain.ports import ConcurrentWrite
 from domain.evidence import UploadLimits
 from schema.context import Context, Loaders, Stores
 from schema.documents import usecases
@@ -42,6 +43,7 @@ STATUS = {
     "DECLARED_TYPE_MISMATCH": 415,
     "NAME_TYPE_MISMATCH": 415,
     "STORE_UNAVAILABLE": 503,
+    "CONFLICT": 409,
 }
 
 
@@ -91,7 +93,10 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
             with tempfile.TemporaryDirectory(prefix="xueji-upload-", dir=settings.upload_spool_dir) as tmp:
                 workdir = Path(tmp)
                 checked = await _receive_and_check(request, workdir, filename, limits, timings)
-                document, version = await usecases.store(ctx, target, checked, timings)
+                try:
+                    document, version = await usecases.store(ctx, target, checked, timings)
+                except ConcurrentWrite as race:
+                    raise DomainError("replaces", "the document was changed meanwhile; try again", "CONFLICT") from race
         except DomainError as e:
             await ctx.audit("upload:document", "student", target_id, e.code, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)

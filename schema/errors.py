@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import strawberry
 
 from domain.errors import DomainError
+from domain.ports import ConcurrentWrite
 
 if TYPE_CHECKING:
     from schema.context import Context
 
 # Codes every mutation can return, whatever it does.
-COMMON_CODES = ("PERMISSION_DENIED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "ACCOUNT_DISABLED", "NOT_FOUND")
+# CONFLICT: another change to the same record won the race; reload and try again.
+COMMON_CODES = ("PERMISSION_DENIED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "ACCOUNT_DISABLED", "NOT_FOUND", "CONFLICT")
 
 
 E = TypeVar("E")
@@ -71,7 +73,10 @@ async def audited(
     the attempt goes to the audit trail (who, what, when, from where, outcome)."""
     target_type, target_id = target
     try:
-        outcome = await body()
+        try:
+            outcome = await body()
+        except ConcurrentWrite as race:
+            raise DomainError(None, "the record was changed by someone else meanwhile; reload it and try again", "CONFLICT") from race
     except DomainError as e:
         await ctx.audit(action, target_type, target_id, e.code, details={"field": e.field})
         return fail(errors[0], errors[1], e, extra)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from domain.accounts import Account, Role
 from pymongo.errors import DuplicateKeyError
 
-from domain.ports import ConcurrentWrite, Stamp
+from domain.ports import Stamp
 from storage.mongo import Collections, Doc
 from storage.transitions import TransitionLog
 
@@ -61,17 +61,8 @@ class AccountRepository:
 
     async def record_training(self, login: str, on: date, stamp: Stamp) -> Account | None:
         """Art. 22: a new version of the account with its training date, claimed in the log."""
-        for _ in range(5):
-            doc = await self._log.current("account", self._c, await self._c.find_one({"_id": login}), login)
-            if doc is None:
-                return None
-            state = {**doc, "trained_on": datetime.combine(on, time(), UTC)}
-            try:
-                await self._log.commit(
-                    "account", self._c, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
-                    stamp=stamp, action="TRAINING_RECORDED",
-                )
-            except ConcurrentWrite:
-                continue
-            return await self.get(login)
-        raise ConcurrentWrite("account", login, 0)
+        trained = datetime.combine(on, time(), UTC)
+        doc = await self._log.update(
+            "account", self._c, login, lambda d: {**d, "trained_on": trained}, stamp=stamp, action="TRAINING_RECORDED"
+        )
+        return _from_doc(doc) if doc else None

@@ -217,14 +217,10 @@ class CalendarRepository:
             "updated_by": stamp.actor,
             "updated_at": stamp.at,
         }
-        for _ in range(5):
-            current = await self._c.find_one({"_id": schedule.year})
+        if await self._c.find_one({"_id": schedule.year}) is None:
             try:
-                await self._log.commit(
-                    "calendar", self._c, state, expected=int(current.get("version", 0)) if current else 0,
-                    prev_hash=current.get("log_hash") if current else None, stamp=stamp, action="SCHEDULE_SET",
-                )
+                await self._log.commit("calendar", self._c, state, expected=0, prev_hash=None, stamp=stamp, action="SCHEDULE_SET")
                 return
             except ConcurrentWrite:
-                continue
-        raise ConcurrentWrite("calendar", str(schedule.year), 0)
+                pass  # set by someone else meanwhile: this one becomes the next version
+        await self._log.update("calendar", self._c, schedule.year, lambda d: state, stamp=stamp, action="SCHEDULE_SET")

@@ -19,7 +19,6 @@ from storage.mongo import Collections, Doc
 from storage.transitions import TransitionLog
 
 AGGREGATE = "document"
-ATTEMPTS = 10
 
 
 def _file_to_doc(f: StoredFile | None) -> Doc | None:
@@ -136,19 +135,12 @@ class DocumentRepository:
 
     async def _change(self, document_id: str, stamp: Stamp, action: str, change: Callable[[Document], Document | None]) -> None:
         """Read, change and claim the next version, again while other changes win first."""
-        for _ in range(ATTEMPTS):
-            before, prev_hash = await self._load(document_id)
-            if before is None:
-                return
-            after = change(before)
-            if after is None:
-                return
-            try:
-                await self._commit(before, after, prev_hash, stamp, action)
-                return
-            except ConcurrentWrite:
-                continue
-        raise ConcurrentWrite(AGGREGATE, document_id, 0)
+
+        def changed(doc: Doc) -> Doc | None:
+            after = change(document_from_doc(doc))
+            return None if after is None else document_to_doc(after)
+
+        await self._log.update(AGGREGATE, self._c, document_id, changed, stamp=stamp, action=action)
 
     async def mark_stored(
         self, document_id: str, version: int, original: StoredFile, rendition: StoredFile | None, stamp: Stamp

@@ -10,7 +10,7 @@ from domain.jurisdiction import Area, Ownership, School, SchoolKind
 from pymongo.errors import DuplicateKeyError
 
 from storage.mongo import Collections, Doc
-from domain.ports import ConcurrentWrite, Page, Stamp
+from domain.ports import Page, Stamp
 from storage.pages import keyset
 from storage.transitions import TransitionLog
 
@@ -144,17 +144,7 @@ class SchoolRepository:
             changes["phone"] = phone
         if paper_archive_location is not None:
             changes["paper_archive_location"] = paper_archive_location
-        for _ in range(5):
-            doc = await self._log.current("school", self._c, await self._c.find_one({"_id": code}), code)
-            if doc is None:
-                return None
-            state = {**doc, **changes, "updated_at": stamp.at}
-            try:
-                stored = await self._log.commit(
-                    "school", self._c, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
-                    stamp=stamp, action="CONTACT_UPDATED",
-                )
-            except ConcurrentWrite:
-                continue
-            return school_from_doc(stored)
-        raise ConcurrentWrite("school", code, 0)
+        doc = await self._log.update(
+            "school", self._c, code, lambda d: {**d, **changes, "updated_at": stamp.at}, stamp=stamp, action="CONTACT_UPDATED"
+        )
+        return school_from_doc(doc) if doc else None

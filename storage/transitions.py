@@ -19,9 +19,11 @@ duplicate `_id` fails for all but one writer on every server. So:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +36,7 @@ from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, Doc
 
 MAX_SEQUENCE_ATTEMPTS = 200
+UPDATE_ATTEMPTS = 50
 
 
 def entry_id(aggregate: str, aggregate_id: str, version: int) -> str:
@@ -111,6 +114,37 @@ class TransitionLog:
         # Never move a projection backwards: only an older version is replaced.
         await projection.replace_one({"_id": doc["_id"], "version": {"$not": {"$gte": entry["version"]}}}, doc)
         return doc
+
+    async def update(
+        self,
+        aggregate: str,
+        projection: AsyncCollection[Doc],
+        aggregate_id: Any,
+        change: Callable[[Doc], Doc | None],
+        *,
+        stamp: Stamp,
+        action: str,
+        attempts: int = UPDATE_ATTEMPTS,
+    ) -> Doc | None:
+        """Read the current state, change it and claim the next version; when another
+        writer claims it first, read again and re-apply (for changes that set a value, where
+        the last one wins and every one is logged). None when there is nothing to change or
+        nothing to change it on. `change` returns the new state, or None for no change."""
+        for attempt in range(attempts):
+            doc = await self.current(aggregate, projection, await projection.find_one({"_id": aggregate_id}), aggregate_id)
+            if doc is None:
+                return None
+            state = change(dict(doc))
+            if state is None:
+                return doc
+            try:
+                return await self.commit(
+                    aggregate, projection, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
+                    stamp=stamp, action=action,
+                )
+            except ConcurrentWrite:
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner project first
+        raise ConcurrentWrite(aggregate, str(aggregate_id), 0)
 
     async def current(self, aggregate: str, projection: AsyncCollection[Doc], doc: Doc | None, aggregate_id: str) -> Doc | None:
         """The projection brought up to the log: entries claimed after `doc`'s version (a

@@ -155,7 +155,7 @@ def test_store_down_during_upload_is_a_clear_error_and_leaves_no_metadata(tmp_pa
                 assert server.settings.mongodb_uri is not None
                 client: MongoClient[dict[str, Any]]
                 with MongoClient(server.settings.mongodb_uri) as client:
-                    documents = client[server.settings.mongodb_database].documents
+                    documents: Any = client[server.settings.mongodb_database].documents
                     assert documents.count_documents({"stored": True}) == 0
                     assert documents.count_documents({"pending": True}) == 0  # nothing left to reconcile
                 services.start_seaweedfs()
