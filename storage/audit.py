@@ -40,7 +40,7 @@ class AuditRepository:
             query["target_type"] = target_type
         if target_id:
             query["target_id"] = target_id
-        total = await self._c.count_documents(query)
+        total = await self._c.count_documents(query) if query else await self._c.estimated_document_count()
         page_query: Doc = query if after is None else {**query, "_id": {"$lt": ObjectId(after)}}
         docs = await self._c.find(page_query).sort("_id", -1).limit(first + 1).to_list()
         events = [

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from storage.mongo import Collections
@@ -59,6 +62,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
 }
 
+# Collections whose name differs from their attribute in `Collections`.
+COLLECTION_ATTRIBUTES = {"audit_events": "audit"}
+
 # Small reference collections read whole (a few dozen documents at most).
 WHOLE_READS = frozenset({"calendar_years"})
 
@@ -71,3 +77,76 @@ async def ensure_indexes(collections: Collections) -> None:
         collection = getattr(collections, name)
         for model in models:
             await collection.create_indexes([model])
+
+
+# -- which declared index serves a query shape (checked by a test for MongoDB) -----------
+
+RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$ne", "$in", "$nin", "$not", "$exists", "$regex"})
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What a query asks of an index: fields compared for equality, the sort, and fields
+    compared by range (or by an operator an index can only scan through)."""
+
+    collection: str
+    equality: frozenset[str]
+    sort: tuple[tuple[str, int], ...]
+    ranges: frozenset[str]
+
+    @classmethod
+    def of(cls, collection: str, filter: dict[str, Any], sort: dict[str, int] | None = None) -> QueryShape:
+        equality: set[str] = set()
+        ranges: set[str] = set()
+        for field_name, value in filter.items():
+            if field_name == "$and":
+                for part in value:
+                    inner = cls.of(collection, part)
+                    equality |= inner.equality
+                    ranges |= inner.ranges
+            elif field_name.startswith("$"):
+                ranges.add(field_name)  # $or and friends: no index serves them here
+            elif isinstance(value, dict) and any(k.startswith("$") for k in value):
+                (equality if set(value) == {"$eq"} else ranges).add(field_name)
+            else:
+                equality.add(field_name)
+        return cls(collection, frozenset(equality), tuple((sort or {}).items()), frozenset(ranges - equality))
+
+
+def _index_fields(model: IndexModel) -> list[tuple[str, int]]:
+    return [(k, int(v)) for k, v in model.document["key"].items()]
+
+
+def serving_index(shape: QueryShape) -> str | None:
+    """The name of a declared index that serves the shape by the equality-sort-range rule:
+    a prefix of equality fields (at least one, or none when the index starts with the
+    sort), then the sort fields in order (one direction, or all reversed), then ranges.
+    Equality fields outside the index are checked on the documents it yields. "_id" when
+    the default `_id` index serves it; None when nothing does (a collection scan or an
+    in-memory sort)."""
+    if "$or" in shape.ranges:
+        return None
+    if "_id" in shape.equality:
+        return "_id"
+    declared = INDEXES.get(COLLECTION_ATTRIBUTES.get(shape.collection, shape.collection), [])
+    candidates = [("_id", [("_id", 1)])] + [(str(m.document["name"]), _index_fields(m)) for m in declared]
+    for name, fields in candidates:
+        i, used_equality = 0, False
+        while i < len(fields) and fields[i][0] in shape.equality:
+            i, used_equality = i + 1, True
+        sort_ok = True
+        if shape.sort:
+            wanted = list(shape.sort)
+            given = fields[i : i + len(wanted)]
+            same = [(f, d) for f, d in given] == wanted
+            reversed_ = [(f, -d) for f, d in given] == wanted
+            sort_ok = same or reversed_
+            if sort_ok:
+                i += len(wanted)
+        if not sort_ok:
+            continue
+        if used_equality or (shape.sort and not shape.equality):
+            return name
+        if not shape.sort and i < len(fields) and fields[i][0] in shape.ranges:
+            return name
+    return None

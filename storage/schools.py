@@ -128,7 +128,7 @@ class SchoolRepository:
                     query.setdefault("$and", []).append({field_name: value})
                 else:
                     query[field_name] = value
-        total = await self._c.count_documents(query)
+        total = await self._c.count_documents(query) if query else await self._c.estimated_document_count()
         docs = await self._c.find(keyset(query, after)).sort("_id", 1).limit(first + 1).to_list()
         schools = [school_from_doc(d) for d in docs[:first]]
         return Page(schools, [s.code for s in schools], len(docs) > first, total)

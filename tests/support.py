@@ -24,6 +24,7 @@ from api.app import create_app, s3_client
 from api.auth import mint_token
 from api.settings import Settings
 from storage.embedded import EmbeddedServices, Endpoints, free_port
+from storage.indexes import QueryShape
 from storage.setup import prepare
 
 EXTERNAL = bool(os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"))
@@ -67,21 +68,46 @@ def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
 
 
 class CommandCounter(monitoring.CommandListener):
-    """Counts the commands the API sends to MongoDB (round trips), for DataLoader tests."""
+    """Counts the commands the API sends to MongoDB (round trips), for DataLoader tests,
+    and records the shape of every query (for the index coverage test)."""
 
     def __init__(self) -> None:
         self.count = 0
         self.names: list[str] = []
+        self.shapes: set[QueryShape] = set()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.count += 1
         self.names.append(event.command_name)
+        for collection, filter_, sort in queries_of(event.command_name, event.command):
+            self.shapes.add(QueryShape.of(collection, filter_, sort))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+def queries_of(name: str, command: Any) -> list[tuple[str, dict[str, Any], dict[str, int] | None]]:
+    """(collection, filter, sort) of each query a command runs."""
+    collection = command.get(name)
+    if not isinstance(collection, str):
+        return []
+    if name == "find":
+        return [(collection, dict(command.get("filter") or {}), dict(command["sort"]) if command.get("sort") else None)]
+    if name == "count":  # without a query: the collection's size from its metadata
+        return [(collection, dict(command["query"]), None)] if command.get("query") else []
+    if name == "aggregate":
+        matches = [dict(stage["$match"]) for stage in command.get("pipeline", []) if "$match" in stage]
+        return [(collection, matches[0] if matches else {}, None)]
+    if name == "findAndModify":
+        return [(collection, dict(command.get("query") or {}), dict(command["sort"]) if command.get("sort") else None)]
+    if name == "update":
+        return [(collection, dict(u.get("q") or {}), None) for u in command.get("updates", [])]
+    if name == "delete":
+        return [(collection, dict(d.get("q") or {}), None) for d in command.get("deletes", [])]
+    return []
 
 
 class ApiServer:

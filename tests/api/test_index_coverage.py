@@ -1,0 +1,92 @@
+"""Production never scans: every query shape the repositories send is served by a declared
+index (the equality-sort-range rule of `storage.indexes.serving_index`).
+
+The API's MongoDB client records the shape of every query it sends during the whole test
+session; this test adds every read path and job on top, then checks each shape."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from api.app import s3_client, stores_of
+from api.settings import Settings
+from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
+from storage.evidence_store import EvidenceArchive
+from storage.indexes import WHOLE_READS, QueryShape, serving_index
+from storage.mongo import Collections, connect
+from storage.sweeps import extend_retention, fixity, reconcile_pending
+from tests.api.test_cases import decide, enrol, open_case, upload
+from tests.support import ApiServer, CommandCounter, GraphQLClient
+
+STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
+  totalCount pageInfo { endCursor } edges { node { number school { code } cases { id } documents { id }
+  sectionEntries { id } history { action } } } } }"""
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"schoolCode": "2141010501", "grade": 2},
+    {"schoolCode": "2141010501", "grade": 2, "className": "二(1)班"},
+    {"areaCode": "410105"},
+    {"state": "SUSPENDED"},
+    {"entryYear": 2026},
+    {"verified": True},
+    {"verified": False},
+    {"incomplete": True},
+    {"completenessOverdue": True},
+    {"namePrefix": "王"},
+]
+ROLES = ("weiwu.registrar", "jinshui.dept", "zhengzhou.dept", "henan.dept", "zhengzhou.archivist", "henan.auditor", "admin")
+
+
+def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api: ApiServer, settings: Settings) -> None:
+    number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 6, 6))
+    evidence = [upload(gql, number, "STATUS_APPLICATION"), upload(gql, number, "MEDICAL_CERTIFICATE")]
+    until = (date.today() + timedelta(days=100)).isoformat()
+    case = open_case(gql, "weiwu.registrar", kind="SUSPENSION", number=number, grounds="ILLNESS", params={"untilDate": until}, evidence=evidence)
+    decide(gql, case["case"]["id"], "weiwu.registrar")
+
+    for role in ROLES:
+        for f in FILTERS:
+            page = gql.post(STUDENTS, {"f": f}, as_=role).json()["data"]["students"]
+            if page["pageInfo"]["endCursor"]:
+                gql.post(STUDENTS, {"f": f, "after": page["pageInfo"]["endCursor"]}, as_=role)
+        for f in ({}, {"awaitingMyDecision": True}, {"overdue": True}, {"kind": "SUSPENSION", "state": "OPEN"},
+                  {"schoolCode": "2141010501"}, {"number": number}):
+            gql.post("query($f: CaseFilterInput) { cases(first: 2, filter: $f) { totalCount edges { node { id } } } }", {"f": f}, as_=role)
+        gql.post("{ reminders { id } }", as_=role)
+        for f in ({}, {"areaCode": "410100"}, {"kind": "PRIMARY"}, {"supervisorCode": "410105"}):
+            gql.post("query($f: SchoolFilter) { schools(first: 2, filter: $f) { totalCount edges { node { code registrars { login } } } } }",
+                     {"f": f}, as_=role)
+        gql.post('{ areas(parentCode: "410100") { code } school(code: "2141010501") { code } }', as_=role)
+        for f in ({}, {"actor": "weiwu.registrar"}, {"targetType": "student", "targetId": number}):
+            gql.post("query($f: AuditEventFilter) { auditEvents(first: 2, filter: $f) { totalCount edges { node { action } } } }", {"f": f}, as_=role)
+        gql.post("query($n: String!) { student(number: $n) { number } studentHistory(number: $n) { action } documents(number: $n) { id } }",
+                 {"n": number}, as_=role)
+        gql.post("{ fixityRuns { id } workingCalendar(year: 2026) { year } }", as_=role)
+    gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
+
+    jobs = CommandCounter()
+
+    async def run_jobs() -> None:
+        assert settings.mongodb_uri is not None
+        client = connect(settings.mongodb_uri, event_listeners=[jobs])
+        try:
+            collections = Collections.of(client[settings.mongodb_database])
+            archive = EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket)
+            stores = stores_of(collections, archive)
+            now = datetime.now(UTC) + timedelta(days=400)
+            await escalate_overdue(stores, now)
+            await remind_suspensions_ended(stores, now.date())
+            await fixity(collections, archive)
+            await extend_retention(collections, archive)
+            await reconcile_pending(collections, archive, older_than=timedelta(0))
+        finally:
+            await client.close()
+
+    asyncio.run(run_jobs())
+
+    shapes: set[QueryShape] = api.commands.shapes | jobs.shapes
+    assert len(shapes) > 40  # the paths above were really exercised
+    unserved = sorted((s for s in shapes if s.collection not in WHOLE_READS and serving_index(s) is None), key=repr)
+    assert not unserved, "\n".join(map(repr, unserved))
