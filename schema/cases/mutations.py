@@ -9,6 +9,7 @@ import strawberry
 
 from domain.access import require_admin
 from domain.calendar import check_override
+from domain.text import MULTI_LINE, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
@@ -49,6 +50,11 @@ WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)
 SetCalendarYearErrorCode = error_codes("SetCalendarYearErrorCode", "INVALID_VALUE")
 
 
+def _comment(field: str, value: str | None) -> str | None:
+    """Comments and reasons: multi-line free text of at most 2000 characters."""
+    return optional_text(field, value, max_length=MULTI_LINE, multi_line=True)
+
+
 @strawberry.input(description="What a kind needs; see each kind's article. Unused fields stay null.")
 class CaseParamsInput:
     grade: int | None = strawberry.field(default=None, description="Transfer: grade at the new school; resumption, return, skip-grade: the grade to continue in.")
@@ -60,7 +66,10 @@ class CaseParamsInput:
 
     def to_dict(self) -> dict[str, Any]:
         names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus"}
-        return {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
+        params = {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
+        if "addressees" in params:
+            params["addressees"] = clean_text("params.addressees", params["addressees"])
+        return params
 
 
 @strawberry.input
@@ -168,11 +177,11 @@ class CaseMutations:
                 ctx,
                 kind=CaseKind(input.kind),
                 number=input.number,
-                grounds=input.grounds,
-                target_code=input.target_school_code,
+                grounds=identifier(input.grounds) if input.grounds is not None else None,
+                target_code=identifier(input.target_school_code) if input.target_school_code is not None else None,
                 params=input.params.to_dict() if input.params else {},
                 evidence=tuple(str(x) for x in input.evidence),
-                comment=input.comment,
+                comment=_comment("comment", input.comment),
             )
             return Outcome(
                 OpenCaseSuccess(case=Case(case=case)),
@@ -193,9 +202,9 @@ class CaseMutations:
                 ctx,
                 str(input.id),
                 Decision(input.decision),
-                comment=input.comment,
+                comment=_comment("comment", input.comment),
                 evidence=tuple(str(x) for x in input.evidence),
-                override_reason=input.override_reason,
+                override_reason=_comment("overrideReason", input.override_reason),
             )
             student = None
             if dossier is not None:
@@ -216,7 +225,7 @@ class CaseMutations:
         ctx = info.context
 
         async def body() -> Outcome[WithdrawCaseSuccess]:
-            case = await usecases.withdraw_case(ctx, str(input.id), input.reason)
+            case = await usecases.withdraw_case(ctx, str(input.id), _comment("reason", input.reason))
             return Outcome(WithdrawCaseSuccess(case=Case(case=case)), school_code=case.parties.get("STUDENT_SCHOOL"))
 
         return await audited(
