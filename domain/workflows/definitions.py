@@ -22,6 +22,7 @@ from domain.workflows.engine import (
     Definition,
     EvidenceRule,
     Facts,
+    Guard,
     Party,
     Step,
 )
@@ -207,13 +208,28 @@ def _illness(params: dict[str, Any]) -> bool:
 
 
 def _suspension_until(f: Facts) -> None:
-    start = f.params.get("fromDate", f.today)
+    # An extension continues the current suspension: its year counts from the current end.
+    current = f.dossier.suspension_until if f.dossier.status.state is StudentState.SUSPENDED else None
+    start = f.params.get("fromDate", current or f.today)
     until = f.params.get("untilDate")
     if not isinstance(until, date) or until <= start:
         raise DomainError("params.untilDate", "the suspension ends after it starts", "INVALID_VALUE")
     if until - start > SUSPENSION_TERM:
         raise DomainError(
             "params.untilDate", "a suspension is for at most one year; extend it by a new application (Art. 13(3))", "TOO_LONG"
+        )
+
+
+def _extends_current(f: Facts) -> None:
+    """Art. 13(3): 休学期满仍不能复学的 … 申请延长休学期限 — an extension ends after the
+    current suspension does."""
+    current = f.dossier.suspension_until
+    until = f.params.get("untilDate")
+    if current is not None and isinstance(until, date) and until <= current:
+        raise DomainError(
+            "params.untilDate",
+            f"the suspension already runs until {current.isoformat()}; an extension ends after that (Art. 13(3))",
+            "NOT_AN_EXTENSION",
         )
 
 
@@ -227,9 +243,12 @@ SUSPENSION_EVIDENCE = (
     EvidenceRule(K.MEDICAL_CERTIFICATE, when=_illness),  # county-level-or-higher hospital diagnosis
 )
 
-def _suspension(kind: CaseKind, article: str, title: str, state: StudentState) -> Definition:
-    """Suspension and its extension differ only in the state they start from; each needs
-    its own application and evidence for its own period (Art. 13(2), (3))."""
+def _suspension(
+    kind: CaseKind, article: str, title: str, state: StudentState, guards: tuple[Guard, ...] = ()
+) -> Definition:
+    """Suspension and its extension differ only in the state they start from (and the
+    extension ends later than the suspension it extends); each needs its own application
+    and evidence for its own period (Art. 13(2), (3))."""
     return Definition(
         kind=kind,
         article=article,
@@ -238,14 +257,16 @@ def _suspension(kind: CaseKind, article: str, title: str, state: StudentState) -
         grounds=tuple(g.value for g in SuspensionGrounds),
         params=("fromDate", "untilDate"),
         open_evidence=SUSPENSION_EVIDENCE,
-        guards=(_state_in(state), _suspension_until),
+        guards=(_state_in(state), *guards, _suspension_until),
         steps=(Step("SCHOOL_REVIEW", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_CONFIRMATION", P.STUDENT_SUPERVISOR, 10)),
         effect=_suspend,
     )
 
 
 SUSPENSION = _suspension(CaseKind.SUSPENSION, "Art. 13", "休学", StudentState.ENROLLED)
-SUSPENSION_EXTENSION = _suspension(CaseKind.SUSPENSION_EXTENSION, "Art. 13(3)", "延长休学", StudentState.SUSPENDED)
+SUSPENSION_EXTENSION = _suspension(
+    CaseKind.SUSPENSION_EXTENSION, "Art. 13(3)", "延长休学", StudentState.SUSPENDED, (_extends_current,)
+)
 
 
 def _resumption_guard(f: Facts) -> None:

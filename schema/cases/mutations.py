@@ -44,6 +44,7 @@ OpenCaseErrorCode = error_codes(
     "TOO_LONG",
     "CROSSES_STAGE",
     "OTHER_SCHOOL",
+    "NOT_AN_EXTENSION",
 )
 DecideCaseErrorCode = error_codes("DecideCaseErrorCode", *CASE_CODES, "NOT_ESCALATED", "OVERRIDE_REQUIRED", "CANNOT_RETURN")
 WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)

@@ -249,3 +249,33 @@ def test_no_sequence_of_allowed_operations_breaks_the_status(sequence: list[tupl
         assert not (d.missing and d.status.state is StudentState.DECEASED)  # never cancelled while missing
         assert d.number == "G1"  # the number never changes
         assert d.status.school_code not in d.former_school_codes
+
+
+def _extension(current_until: date, until: date) -> Case:
+    suspended = replace(
+        dossier(),
+        status=replace(dossier().status, state=StudentState.SUSPENDED),
+        suspension_until=current_until,
+        suspension_grounds="ILLNESS",
+    )
+    facts = Facts(suspended, A, None, "LONG_LEAVE", {"untilDate": until}, NOW.date())
+    return open_case(
+        DEFINITIONS[CaseKind.SUSPENSION_EXTENSION], facts, reg(A), case_id="case-x", now=NOW, calendar=CAL,
+        evidence=(APPLICATION,), comment=None,
+    )
+
+
+@pytest.mark.parametrize("days", [0, -1, -120])
+def test_an_extension_ends_after_the_current_suspension(days: int) -> None:
+    current = NOW.date() + timedelta(days=60)
+    with pytest.raises(DomainError) as e:
+        _extension(current, current + timedelta(days=days))
+    assert (e.value.code, e.value.field) == ("NOT_AN_EXTENSION", "params.untilDate")
+
+
+def test_an_extension_is_for_at_most_a_year_from_the_current_end() -> None:
+    current = NOW.date() + timedelta(days=60)
+    assert _extension(current, current + timedelta(days=365)).params["untilDate"] == current + timedelta(days=365)
+    with pytest.raises(DomainError) as e:
+        _extension(current, current + timedelta(days=366))
+    assert e.value.code == "TOO_LONG"
