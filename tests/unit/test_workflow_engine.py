@@ -279,3 +279,47 @@ def test_an_extension_is_for_at_most_a_year_from_the_current_end() -> None:
     with pytest.raises(DomainError) as e:
         _extension(current, current + timedelta(days=366))
     assert e.value.code == "TOO_LONG"
+
+
+def _migrant_dropout(d: Dossier) -> Case:
+    facts = Facts(d, A, None, None, {"addressees": "纬五路街道；金水区教育局"}, NOW.date())
+    return open_case(DEFINITIONS[CaseKind.DROPOUT_REPORT], facts, reg(A), case_id="case-d", now=NOW, calendar=CAL, evidence=(), comment=None)
+
+
+def test_migrant_handover_is_due_at_the_end_of_term_names_the_household_county_and_frees_the_student() -> None:
+    from_elsewhere = replace(
+        dossier(),
+        flags=Flags(migrant_child=True),
+        basic=replace(dossier().basic, household_place="411502"),  # 信阳市浉河区
+        open_business="case-d",
+    )
+    case = _migrant_dropout(from_elsewhere)
+    assert case.parties["HOUSEHOLD_DEPARTMENT"] == "411502"
+    case = step(case, reg(A)).case
+    acknowledged = step(case, dept("410105"))
+    assert acknowledged.case.state is CaseState.OPEN and acknowledged.case.due == date(2027, 1, 31)  # end of the autumn term
+    after = from_elsewhere
+    for effect in acknowledged.effects:
+        after = effect(after, acknowledged.case)
+    assert after.status.state is StudentState.DROPPED_OUT and after.open_business is None  # a resumption can be opened
+    # the household county comes from the resident ID when no household place is recorded
+    by_id = replace(dossier(), flags=Flags(migrant_child=True), id_document=parse_id_document(IdDocKind.RESIDENT_ID, "360426199101010071"))
+    assert _migrant_dropout(by_id).parties["HOUSEHOLD_DEPARTMENT"] == "360426"
+    with pytest.raises(DomainError) as e:
+        _migrant_dropout(replace(dossier(), flags=Flags(migrant_child=True)))  # neither: where would it go?
+    assert e.value.code == "HOUSEHOLD_PLACE_REQUIRED"
+
+
+def test_a_sanction_never_changes_the_status() -> None:
+    sanction = DEFINITIONS[CaseKind.SANCTION_RECORD]
+    params = {"untilDate": NOW.date() + timedelta(days=90), "sanctionReason": "多次打架"}
+    case = open_case(
+        sanction, Facts(dossier(), A, None, "DEMERIT", params, NOW.date()), reg(A), case_id="case-s", now=NOW, calendar=CAL,
+        evidence=(EvidenceFact("doc-s", EvidenceKind.SANCTION_DECISION, "application/pdf"),), comment=None,
+    )
+    case = step(case, reg(A)).case
+    done = step(case, dept("410105"))
+    after = dossier()
+    for effect in done.effects:
+        after = effect(after, done.case)
+    assert after.sanction_until == params["untilDate"] and after.status == dossier().status
