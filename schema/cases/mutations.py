@@ -14,7 +14,7 @@ from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.types import Student
 
 CASE_CODES = (
@@ -45,6 +45,8 @@ OpenCaseErrorCode = error_codes(
     "CROSSES_STAGE",
     "OTHER_SCHOOL",
     "NOT_AN_EXTENSION",
+    "HOUSEHOLD_PLACE_REQUIRED",
+    "NOT_SANCTIONED",
 )
 DecideCaseErrorCode = error_codes("DecideCaseErrorCode", *CASE_CODES, "NOT_ESCALATED", "OVERRIDE_REQUIRED", "CANNOT_RETURN")
 WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)
@@ -60,16 +62,24 @@ def _comment(field: str, value: str | None) -> str | None:
 class CaseParamsInput:
     grade: int | None = strawberry.field(default=None, description="Transfer: grade at the new school; resumption, return, skip-grade: the grade to continue in.")
     from_date: date | None = strawberry.field(default=None, description="Suspension: first day.")
-    until_date: date | None = strawberry.field(default=None, description="Suspension: last day (at most one year on).")
+    until_date: date | None = strawberry.field(
+        default=None,
+        description="Suspension: last day (at most one year on; an extension ends after the current suspension). "
+        "Sanction: its last day.",
+    )
     informed_on: date | None = strawberry.field(default=None, description="Death: the day the school was informed.")
     addressees: str | None = strawberry.field(default=None, description="Dropout: the township / sub-district and county the written report went to.")
     move_status: bool | None = strawberry.field(default=None, description="Art. 12: does the status move to the new school?")
+    sanction_reason: str | None = strawberry.field(
+        default=None, description="Sanction (Art. 11(4)): what it is for, one line of at most 200 characters."
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus"}
+        names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus", "sanction_reason": "sanctionReason"}
         params = {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
-        if "addressees" in params:
-            params["addressees"] = clean_text("params.addressees", params["addressees"])
+        for text in ("addressees", "sanctionReason"):
+            if text in params:
+                params[text] = clean_text(f"params.{text}", params[text])
         return params
 
 
@@ -77,7 +87,7 @@ class CaseParamsInput:
 class OpenCaseInput:
     kind: CaseKindType  # type: ignore[valid-type]
     number: str
-    grounds: str | None = strawberry.field(default=None, description="The article's grounds (TransferGrounds, SuspensionGrounds, …).")
+    grounds: str | None = strawberry.field(default=None, description="The article's grounds (TransferGrounds, SuspensionGrounds, SanctionKind, …).")
     target_school_code: str | None = strawberry.field(default=None, description="Transfer: the receiving school; Art. 12: the new school.")
     params: CaseParamsInput | None = None
     evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description="Document ids (uploaded first).")
@@ -94,6 +104,8 @@ class OpenCaseError:
     field: str | None
     message: str
     code: OpenCaseErrorCode  # type: ignore[valid-type]
+    open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
+    open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
 OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult")]
@@ -191,7 +203,8 @@ class CaseMutations:
             )
 
         return await audited(
-            ctx, action="mutation:openCase", target=("student", input.number), errors=(OpenCaseError, OpenCaseErrorCode), body=body
+            ctx, action="mutation:openCase", target=("student", input.number), errors=(OpenCaseError, OpenCaseErrorCode), body=body,
+            extra=open_business_fields,
         )
 
     @strawberry.mutation(description="Decide the current step: approve, return (to the previous step), reject, or force (the level above).")

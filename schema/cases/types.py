@@ -24,6 +24,16 @@ class CaseStep:
     responsible_code: str | None = strawberry.field(description="School identifier or department area code.")
     deadline_working_days: int | None
     state: str = strawberry.field(description="DONE, CURRENT or PENDING.")
+    receiving_code: str | None = strawberry.field(
+        default=None,
+        description="A handover step: the department (area code) it hands over to, e.g. the household-registration "
+        "county of a migrant child who dropped out (Art. 14(2)).",
+    )
+    holds_business: bool = strawberry.field(
+        default=True,
+        description="False: while the case waits at this step it is not the student's open business, so other "
+        "business (e.g. a resumption) can be opened.",
+    )
 
 
 @strawberry.type(description="One entry of a case's timeline: who decided what, when, why, with which evidence.")
@@ -89,11 +99,16 @@ class Case:
                 responsible_code=self.case.parties.get(s.party.value),
                 deadline_working_days=s.deadline_days,
                 state="DONE" if i < done else ("CURRENT" if i == done and self.case.state is e.CaseState.OPEN else "PENDING"),
+                receiving_code=self.case.parties.get(s.receiving.value) if s.receiving else None,
+                holds_business=s.holds_business,
             )
             for i, s in enumerate(steps)
         ]
 
-    @strawberry.field(description="When the current step is due (working days, Chinese calendar).")
+    @strawberry.field(
+        description="When the current step is due: working days (Chinese calendar), or a date by rule, such as the "
+        "end of term for a migrant child's handover (Art. 14(2))."
+    )
     def due(self) -> date | None:
         return self.case.due
 

@@ -13,7 +13,7 @@ from domain.text import MULTI_LINE, clean_text, optional_text
 from schema.context import Info
 from schema.corrections import usecases
 from schema.corrections.types import Correction, DecisionType
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.inputs import IdDocumentInput
 from schema.students.mutations import IDENTITY_CODES, VALUE_CODES, DuplicateCandidate
 from schema.students.types import SexType, Student
@@ -65,6 +65,8 @@ class RequestCorrectionError:
     field: str | None
     message: str
     code: RequestCorrectionErrorCode  # type: ignore[valid-type]
+    open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
+    open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
 RequestCorrectionResult = Annotated[
@@ -141,6 +143,7 @@ class CorrectionMutations:
             target=("student", input.number),
             errors=(RequestCorrectionError, RequestCorrectionErrorCode),
             body=body,
+            extra=open_business_fields,
         )
 
     @strawberry.mutation(
