@@ -118,6 +118,8 @@ def _eighteen_digit(number: str, *, permit: bool) -> tuple[date, Sex]:
 
 def parse_id_document(kind: IdDocKind, number: str | None, country: str | None = None) -> IdDocument:
     """Validate one identity document by the rule of its kind."""
+    if country is not None and kind is not IdDocKind.PASSPORT:
+        raise DomainError("idDocument.country", "an issuing country goes with passports only", "ID_COUNTRY")
     if kind is IdDocKind.NONE_YET:
         if number:
             raise _fail("no number goes with 'none yet'", "ID_FORMAT")
