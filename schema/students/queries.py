@@ -18,6 +18,7 @@ from domain.identity import Sex
 from domain.ports import StudentFilter
 from domain.sections import Section
 from domain.student_number import normalise_number
+from domain.text import identifier
 from schema.context import Info
 from schema.inputs import bad_input, check_area_code
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
@@ -88,7 +89,7 @@ class StudentQueries:
         page = await ctx.stores.students.page(
             codes,
             StudentFilter(
-                school_code=f.school_code,
+                school_code=identifier(f.school_code) if f.school_code is not None else None,
                 grade=f.grade,
                 class_name=f.class_name,
                 state=StudentState(f.state) if f.state else None,

@@ -31,6 +31,8 @@ def test_a_full_width_spelling_of_an_enrolled_id_is_the_same_person(gql: GraphQL
     # the student number typed in full-width finds the same dossier
     found = gql("query($n: String!) { student(number: $n) { number } }", {"n": "Ｇ" + number.translate(FULL_WIDTH)}, as_="weiwu.registrar")
     assert found["student"] == {"number": "G" + number}
+    school = gql("query($c: String!) { school(code: $c) { code } }", {"c": "2141010501".translate(FULL_WIDTH)}, as_="weiwu.registrar")
+    assert school["school"] == {"code": "2141010501"}
 
 
 def test_an_all_full_width_id_is_enrolled_in_its_ascii_spelling(gql: GraphQLClient, db: Any) -> None:
