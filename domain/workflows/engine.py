@@ -379,6 +379,9 @@ def decide(
     if decision is Decision.RETURN:
         if case.step == 0:
             raise DomainError("decision", "the first step cannot be returned; reject it instead", "CANNOT_RETURN")
+        if not step.holds_business and steps[case.step - 1].holds_business:
+            # the student's business was released when the case reached this step
+            raise DomainError("decision", "this step cannot go back to the one before it; reject it instead", "CANNOT_RETURN")
         back = case.step - 1
         due, provisional = _deadline(steps[back], now.date(), calendar)
         event = CaseEvent(now, account.login, account.role.value, "RETURNED", step.name, comment)

@@ -323,3 +323,11 @@ def test_a_sanction_never_changes_the_status() -> None:
     for effect in done.effects:
         after = effect(after, done.case)
     assert after.sanction_until == params["untilDate"] and after.status == dossier().status
+
+
+def test_a_step_that_released_the_business_cannot_be_returned_into_one_that_holds_it() -> None:
+    migrant = replace(dossier(), flags=Flags(migrant_child=True), basic=replace(dossier().basic, household_place="411502"))
+    case = step(step(_migrant_dropout(migrant), reg(A)).case, dept("410105")).case
+    with pytest.raises(DomainError) as e:
+        step(case, dept("410105"), Decision.RETURN, comment="重新确认")
+    assert e.value.code == "CANNOT_RETURN"
