@@ -87,7 +87,13 @@ class CaseParamsInput:
 class OpenCaseInput:
     kind: CaseKindType  # type: ignore[valid-type]
     number: str
-    grounds: str | None = strawberry.field(default=None, description="The article's grounds (TransferGrounds, SuspensionGrounds, SanctionKind, …).")
+    grounds: str | None = strawberry.field(
+        default=None,
+        description="The article's grounds: TRANSFER HOUSEHOLD_MOVED, GUARDIAN_AWAY_ON_DUTY, MIGRANT_RESIDENCE_MOVED, "
+        "MIGRANT_WORKER_CHILD; SUSPENSION(_EXTENSION) ILLNESS, LONG_LEAVE, OTHER_SPECIAL; SPECIAL_PLACEMENT "
+        "SPECIAL_TO_REGULAR, REGULAR_TO_SPECIAL, WORK_STUDY; MISSING_REPORT MISSING, DETAINED; SANCTION_RECORD WARNING, "
+        "SERIOUS_WARNING, DEMERIT, PROBATION.",
+    )
     target_school_code: str | None = strawberry.field(default=None, description="Transfer: the receiving school; Art. 12: the new school.")
     params: CaseParamsInput | None = None
     evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description="Document ids (uploaded first).")

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from domain.workflows import engine as e
 from domain.workflows.definitions import DEFINITIONS
 
-CaseKindType = strawberry.enum(e.CaseKind, name="CaseKind", description="Status changes of Art. 11-16. None expels, punishes, forces a transfer or a repeated grade.")
+CaseKindType = strawberry.enum(e.CaseKind, name="CaseKind", description="Status changes of Art. 11-16, and the record of a disciplinary sanction (Art. 11(4)), which bars a transfer and never changes the status. None expels, suspends as a punishment, forces a transfer or a repeated grade.")
 CaseStateType = strawberry.enum(e.CaseState, name="CaseState")
 CaseDecisionType = strawberry.enum(e.Decision, name="CaseDecision", description="FORCE: the level above approves an overdue, escalated step.")
 PartyType = strawberry.enum(e.Party, name="CaseParty")
