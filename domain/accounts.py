@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from domain.errors import DomainError
 from domain.jurisdiction import AreaLevel, area_level, validate_area_code, validate_school_code
+from domain.text import ascii_pattern
 
-_LOGIN = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
+_LOGIN = ascii_pattern(r"[a-z][a-z0-9._-]{2,63}")
 
 
 class Role(StrEnum):
@@ -46,7 +46,7 @@ class Account:
     disabled: bool = False
 
     def __post_init__(self) -> None:
-        if not _LOGIN.match(self.login):
+        if not _LOGIN.fullmatch(self.login):
             raise DomainError("login", "a login is 3-64 lower-case letters, digits, '.', '_' or '-'", "INVALID_LOGIN")
         if self.role is Role.SCHOOL_REGISTRAR:
             validate_school_code(self.scope_code or "")

@@ -7,7 +7,7 @@ archive sections (Art. 6 (2)-(6)) are entries validated against versioned schema
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,12 +15,16 @@ from typing import Any
 from domain import codes
 from domain.errors import DomainError
 from domain.identity import IdDocument, Sex, check_agrees
+from domain.text import ONE_LINE, ascii_pattern, clean_text, identifier, optional_text
 
-_NAME = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z .'-]{1,50}$")
-_PINYIN = re.compile(r"^[A-Za-z ]{1,80}$")
-_PHONE = re.compile(r"^[0-9+\- ]{5,20}$")
-_COUNTRY = re.compile(r"^[A-Z]{3}$")
-_DIVISION = re.compile(r"^[1-9]\d{5}$")
+# Matched whole (`fullmatch`): a pattern ending in `$` would accept a trailing newline.
+_NAME = re.compile(r"[\u3400-\u9fff\u00b7·A-Za-z .'-]{1,50}", re.ASCII)
+_PINYIN = ascii_pattern(r"[A-Za-z ]{1,80}")
+_PHONE = ascii_pattern(r"[0-9+\- ]{5,20}")
+_COUNTRY = ascii_pattern(r"[A-Z]{3}")
+_DIVISION = ascii_pattern(r"[1-9][0-9]{5}")
+CLASS_NAME_MAX = 20
+EMPLOYER_MAX = 100
 
 
 class StudentState(StrEnum):
@@ -132,8 +136,59 @@ class Dossier:
 
 
 def _text(field_name: str, value: str | None, pattern: re.Pattern[str], what: str) -> None:
-    if value is not None and not pattern.match(value):
+    if value is not None and not pattern.fullmatch(value):
         raise DomainError(field_name, what, "INVALID_VALUE")
+
+
+def _code(value: str | None) -> str | None:
+    """Codes and division codes as typed: full-width digits become ASCII (domain/text.py)."""
+    return identifier(value) if value is not None else None
+
+
+def normalised_basic(b: BasicData) -> BasicData:
+    """Basic data as entered, in its one spelling: names and addresses NFC and stripped,
+    codes, phone and division codes normalised. Control characters are refused here."""
+    return replace(
+        b,
+        name=clean_text("basic.name", b.name, max_length=ONE_LINE),
+        former_name=optional_text("basic.formerName", b.former_name),
+        name_pinyin=optional_text("basic.namePinyin", b.name_pinyin),
+        birth_place=_code(b.birth_place),
+        native_place=_code(b.native_place),
+        ethnicity=_code(b.ethnicity),
+        nationality=identifier(b.nationality),
+        overseas_status=identifier(b.overseas_status),
+        health=_code(b.health),
+        household_place=_code(b.household_place),
+        household_kind=_code(b.household_kind),
+        address=optional_text("basic.address", b.address),
+        residence_address=optional_text("basic.residenceAddress", b.residence_address),
+        phone=_code(b.phone) or None,
+    )
+
+
+def normalised_guardian(g: Guardian, i: int) -> Guardian:
+    return replace(
+        g,
+        name=clean_text(f"guardians.{i}.name", g.name),
+        relation=identifier(g.relation),
+        phone=_code(g.phone) or None,
+        employer=optional_text(f"guardians.{i}.employer", g.employer, max_length=EMPLOYER_MAX),
+    )
+
+
+def normalised_flags(f: Flags) -> Flags:
+    return replace(f, left_behind=identifier(f.left_behind), disability=_code(f.disability) or None)
+
+
+def normalised_class_name(value: str, field: str = "className") -> str:
+    return clean_text(field, value, max_length=CLASS_NAME_MAX)
+
+
+def _free_text(field_name: str, value: str | None, max_length: int) -> None:
+    """Stored free text is what `clean_text` makes of it: no control characters, limited."""
+    if value is not None and clean_text(field_name, value, max_length=max_length) != value:
+        raise DomainError(field_name, "surrounding spaces or an unnormalised form", "INVALID_VALUE")
 
 
 def check_basic(basic: BasicData) -> None:
@@ -151,10 +206,8 @@ def check_basic(basic: BasicData) -> None:
     codes.OVERSEAS_STATUS.check("basic.overseasStatus", basic.overseas_status)
     codes.HEALTH.check("basic.health", basic.health)
     codes.HOUSEHOLD_KIND.check("basic.householdKind", basic.household_kind)
-    for name in ("address", "residence_address"):
-        value = getattr(basic, name)
-        if value is not None and len(value) > 200:
-            raise DomainError(f"basic.{name}", "at most 200 characters", "INVALID_VALUE")
+    _free_text("basic.address", basic.address, ONE_LINE)
+    _free_text("basic.residenceAddress", basic.residence_address, ONE_LINE)
 
 
 def check_guardians(guardians: tuple[Guardian, ...]) -> None:
@@ -163,6 +216,7 @@ def check_guardians(guardians: tuple[Guardian, ...]) -> None:
     for i, g in enumerate(guardians):
         _text(f"guardians.{i}.name", g.name, _NAME, "a name is 1-50 Chinese characters or letters")
         _text(f"guardians.{i}.phone", g.phone, _PHONE, "a phone number is 5-20 digits")
+        _free_text(f"guardians.{i}.employer", g.employer, EMPLOYER_MAX)
         codes.RELATION.check(f"guardians.{i}.relation", g.relation)
 
 
@@ -178,8 +232,9 @@ def check_flags(flags: Flags) -> None:
 def check_status(status: SchoolStatus) -> None:
     codes.ENTRY_WAY.check("status.entryWay", status.entry_way)
     codes.STUDY_MODE.check("status.studyMode", status.study_mode)
-    if not status.class_name.strip() or len(status.class_name) > 20:
-        raise DomainError("status.className", "a class name of 1-20 characters", "INVALID_VALUE")
+    if not status.class_name.strip() or len(status.class_name) > CLASS_NAME_MAX:
+        raise DomainError("status.className", f"a class name of 1-{CLASS_NAME_MAX} characters", "INVALID_VALUE")
+    _free_text("status.className", status.class_name, CLASS_NAME_MAX)
 
 
 def check_dossier(d: Dossier) -> None:

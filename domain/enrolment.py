@@ -58,10 +58,18 @@ def check_grade_one_age(birth: date, intake_year: int, approval_reference: str |
     return exception
 
 
+# Art. 4: 小学和初中均实行秋季招生、入学 — admission (招生) for the autumn comes before the
+# term: registration for grade 1 runs through the summer, and a child registered then is
+# judged against that year's 31 August. Nobody joins the first grade in the last weeks of
+# a spring term, so from 1 June an entry date belongs to that year's autumn intake; from
+# January to May it is a late entry into the intake of the autumn before.
+AUTUMN_INTAKE_OPENS = (6, 1)
+
+
 def intake_year_of(entry_date: date) -> int:
-    """Autumn intake (Art. 4): entries from September belong to that year's intake; entries
-    before September to the intake of the previous autumn."""
-    return entry_date.year if entry_date.month >= 9 else entry_date.year - 1
+    """The autumn intake an entry date belongs to (Art. 4): from 1 June that year's, before
+    it the previous year's (see AUTUMN_INTAKE_OPENS)."""
+    return entry_date.year if (entry_date.month, entry_date.day) >= AUTUMN_INTAKE_OPENS else entry_date.year - 1
 
 
 @dataclass(frozen=True)

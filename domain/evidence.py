@@ -21,6 +21,7 @@ class EvidenceKind(StrEnum):
     STATUS_APPLICATION = "STATUS_APPLICATION"  # guardians' written applications (Art. 6 (2))
     DEATH_CERTIFICATE = "DEATH_CERTIFICATE"  # 死亡证明 (Art. 16)
     APPROVAL_LETTER = "APPROVAL_LETTER"  # 批准文件 (Art. 4 age exceptions, Art. 24 exports)
+    SANCTION_DECISION = "SANCTION_DECISION"  # 处分决定 / 解除处分决定 (Art. 11(4))
     WORKING_COPY = "WORKING_COPY"  # a scan kept while a case is worked on, not dossier evidence
 
 
@@ -54,6 +55,7 @@ RETENTION_BY_KIND: dict[EvidenceKind, RetentionClass] = {
     EvidenceKind.STATUS_APPLICATION: PERMANENT,
     EvidenceKind.DEATH_CERTIFICATE: PERMANENT,
     EvidenceKind.APPROVAL_LETTER: PERMANENT,
+    EvidenceKind.SANCTION_DECISION: PERMANENT,
     EvidenceKind.WORKING_COPY: WORKING,
 }
 

@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.errors import DomainError
+from domain.text import ascii_pattern, identifier
 
 
 class IdDocKind(StrEnum):
@@ -39,13 +40,16 @@ PERMIT_PREFIXES = {"810000": "Hong Kong", "820000": "Macao", "830000": "Taiwan"}
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
-_HK_MACAO_PERMIT = re.compile(r"^[HM]\d{8}(\d{2})?$")
-_TAIWAN_PERMIT = re.compile(r"^\d{8}$")
-_PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
-_COUNTRY = re.compile(r"^[A-Z]{3}$")
-_PR_OLD = re.compile(r"^([A-Z]{3})(\d{4})(\d{6})(\d)(\d)$")
-_PR_NEW = re.compile(r"^9(\d{2})(\d{3})(\d{8})(\d{3})(\d)$")
+# ASCII only, matched whole: numbers are normalised first (domain/text.py), and `\d` or a
+# trailing `$` would let digits of other scripts or a final newline through.
+_EIGHTEEN = ascii_pattern(r"[0-9]{17}[0-9X]")
+_HK_MACAO_PERMIT = ascii_pattern(r"[HM][0-9]{8}([0-9]{2})?")
+_TAIWAN_PERMIT = ascii_pattern(r"[0-9]{8}")
+_PASSPORT = ascii_pattern(r"[A-Z0-9]{5,20}")
+_COUNTRY = ascii_pattern(r"[A-Z]{3}")
+_PR_OLD = ascii_pattern(r"([A-Z]{3})([0-9]{4})([0-9]{6})([0-9])([0-9])")
+_PR_NEW = ascii_pattern(r"9([0-9]{2})([0-9]{3})([0-9]{8})([0-9]{3})([0-9X])")  # MOD 11-2: X is a check character
+_SEPARATORS = re.compile(r"[ -]")  # spaces and hyphens people type between groups
 
 
 def mod11_check_digit(first17: str) -> str:
@@ -67,7 +71,8 @@ def _yyyymmdd(text: str) -> date:
 
 @dataclass(frozen=True)
 class IdDocument:
-    """A validated identity document. `number` is normalised (upper case, no spaces)."""
+    """A validated identity document. `number` is normalised (`domain.text.identifier`, no
+    spaces or hyphens) and ASCII."""
 
     kind: IdDocKind
     number: str | None
@@ -96,7 +101,7 @@ class IdDocument:
 
 def _eighteen_digit(number: str, *, permit: bool) -> tuple[date, Sex]:
     """Resident ID cards and HK/Macao/Taiwan residence permits share GB 11643's layout."""
-    if not _EIGHTEEN.match(number):
+    if not _EIGHTEEN.fullmatch(number):
         raise _fail("an 18-character number: 17 digits and a check digit or X", "ID_FORMAT")
     if permit:
         if number[:6] not in PERMIT_PREFIXES:
@@ -113,11 +118,13 @@ def _eighteen_digit(number: str, *, permit: bool) -> tuple[date, Sex]:
 
 def parse_id_document(kind: IdDocKind, number: str | None, country: str | None = None) -> IdDocument:
     """Validate one identity document by the rule of its kind."""
+    if country is not None and kind is not IdDocKind.PASSPORT:
+        raise DomainError("idDocument.country", "an issuing country goes with passports only", "ID_COUNTRY")
     if kind is IdDocKind.NONE_YET:
         if number:
             raise _fail("no number goes with 'none yet'", "ID_FORMAT")
         return IdDocument(kind, None)
-    n = re.sub(r"[\s-]", "", number or "").upper()
+    n = _SEPARATORS.sub("", identifier(number or ""))
     if not n:
         raise _fail("the document number is required", "ID_REQUIRED")
     if kind is IdDocKind.RESIDENT_ID:
@@ -127,18 +134,18 @@ def parse_id_document(kind: IdDocKind, number: str | None, country: str | None =
         born, sex = _eighteen_digit(n, permit=True)
         return IdDocument(kind, n, None, born, sex)
     if kind is IdDocKind.HK_MACAO_TRAVEL_PERMIT:
-        if not _HK_MACAO_PERMIT.match(n):
+        if not _HK_MACAO_PERMIT.fullmatch(n):
             raise _fail("H or M followed by 8 digits (10 on older cards)", "ID_FORMAT")
         return IdDocument(kind, n)
     if kind is IdDocKind.TAIWAN_TRAVEL_PERMIT:
-        if not _TAIWAN_PERMIT.match(n):
+        if not _TAIWAN_PERMIT.fullmatch(n):
             raise _fail("8 digits", "ID_FORMAT")
         return IdDocument(kind, n)
     if kind is IdDocKind.PASSPORT:
-        c = (country or "").strip().upper()
-        if not _COUNTRY.match(c):
+        c = identifier(country or "")
+        if not _COUNTRY.fullmatch(c):
             raise DomainError("idDocument.country", "the issuing country as a 3-letter ISO 3166 code", "ID_COUNTRY")
-        if not _PASSPORT.match(n):
+        if not _PASSPORT.fullmatch(n):
             raise _fail("5 to 20 letters and digits", "ID_FORMAT")
         return IdDocument(kind, n, c)
     if kind is IdDocKind.FOREIGNER_PERMANENT_RESIDENCE:
@@ -151,7 +158,7 @@ def _permanent_residence(n: str) -> IdDocument:
     date, sequence, MOD 11-2 check digit); the earlier form 15 characters (nationality
     letters, place of issue, YYMMDD birth date, sequence, check)."""
     kind = IdDocKind.FOREIGNER_PERMANENT_RESIDENCE
-    new = _PR_NEW.match(n)
+    new = _PR_NEW.fullmatch(n)
     if new:
         if new.group(1) not in PROVINCE_PREFIXES:
             raise _fail("digits 2-3 are the province where the card was issued", "ID_DIVISION_CODE")
@@ -159,7 +166,7 @@ def _permanent_residence(n: str) -> IdDocument:
         if mod11_check_digit(n[:17]) != n[17]:
             raise _fail("the check digit does not match (MOD 11-2); a digit is wrong", "ID_CHECK_DIGIT")
         return IdDocument(kind, n, None, born)
-    if _PR_OLD.match(n):
+    if _PR_OLD.fullmatch(n):
         return IdDocument(kind, n)
     raise _fail("18 digits starting with 9 (2023 card), or 3 letters and 12 digits (earlier card)", "ID_FORMAT")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.errors import DomainError
+from domain.text import ascii_pattern, identifier
 
-_AREA_CODE = re.compile(r"^[1-9]\d{5}$")
-_SCHOOL_CODE = re.compile(r"^\d{10}$")
+_AREA_CODE = ascii_pattern(r"[1-9][0-9]{5}")
+_SCHOOL_CODE = ascii_pattern(r"[0-9]{10}")
 
 
 class AreaLevel(StrEnum):
@@ -34,22 +34,24 @@ class Ownership(StrEnum):
     PRIVATE = "PRIVATE"  # 民办
 
 
-def validate_area_code(code: str) -> str:
-    """A 6-digit GB/T 2260 administrative division code."""
-    if not _AREA_CODE.match(code):
-        raise DomainError("code", "an area code is 6 digits (GB/T 2260)", "INVALID_AREA_CODE")
+def validate_area_code(code: str, field: str = "code") -> str:
+    """A 6-digit GB/T 2260 administrative division code, normalised (domain/text.py)."""
+    code = identifier(code)
+    if not _AREA_CODE.fullmatch(code):
+        raise DomainError(field, "an area code is 6 digits (GB/T 2260)", "INVALID_AREA_CODE")
     return code
 
 
-def validate_school_code(code: str) -> str:
-    """The 10-digit school identifier (学校标识码)."""
-    if not _SCHOOL_CODE.match(code):
-        raise DomainError("code", "a school identifier is 10 digits (学校标识码)", "INVALID_SCHOOL_CODE")
+def validate_school_code(code: str, field: str = "code") -> str:
+    """The 10-digit school identifier (学校标识码), normalised (domain/text.py)."""
+    code = identifier(code)
+    if not _SCHOOL_CODE.fullmatch(code):
+        raise DomainError(field, "a school identifier is 10 digits (学校标识码)", "INVALID_SCHOOL_CODE")
     return code
 
 
 def area_level(code: str) -> AreaLevel:
-    validate_area_code(code)
+    code = validate_area_code(code)
     if code.endswith("0000"):
         return AreaLevel.PROVINCE
     if code.endswith("00"):
@@ -59,6 +61,7 @@ def area_level(code: str) -> AreaLevel:
 
 def area_ancestors(code: str) -> list[str]:
     """The codes above an area, nearest first (county → city → province)."""
+    code = validate_area_code(code)
     level = area_level(code)
     if level is AreaLevel.PROVINCE:
         return []
@@ -104,7 +107,8 @@ class School:
     paper_archive_location: str | None = None  # Art. 9: where the paper files are kept
 
     def __post_init__(self) -> None:
-        validate_school_code(self.code)
+        if validate_school_code(self.code) != self.code:
+            raise DomainError("code", "a school identifier is stored in its normalised ASCII form", "INVALID_SCHOOL_CODE")
         if area_level(self.area_code) is not AreaLevel.COUNTY:
             raise DomainError("areaCode", "a school is located in a county-level area", "INVALID_AREA_CODE")
         if self.supervisor_code not in area_lineage(self.area_code):

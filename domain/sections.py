@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from domain.errors import DomainError
+from domain.text import MULTI_LINE, clean_text
 
 
 class Section(StrEnum):
@@ -28,7 +29,10 @@ class Section(StrEnum):
 PAPER_SECTIONS = frozenset({Section.EVIDENCE, Section.QUALITY, Section.AWARDS})
 
 _STR = {"type": "string", "minLength": 1, "maxLength": 200}
-_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# ASCII digits only (`\d` is any script's digit); a trailing newline, which `$` would let
+# through, never reaches the schema: entry strings are checked by `clean_entry` first.
+_DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_TERM = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{4}-[12]$"}
 
 
 def _schema(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +59,7 @@ INITIAL_SCHEMAS: dict[Section, dict[str, Any]] = {
     Section.QUALITY: _schema(
         ["term", "category"],
         {
-            "term": {"type": "string", "pattern": r"^\d{4}-\d{4}-[12]$"},
+            "term": _TERM,
             "category": {"enum": ["ACADEMIC", "SPORTS", "ARTS", "COMMUNITY_SERVICE", "SOCIAL_PRACTICE"]},
             "subject": _STR,
             "result": _STR,
@@ -85,12 +89,32 @@ INITIAL_SCHEMAS: dict[Section, dict[str, Any]] = {
     Section.AID: _schema(
         ["term", "program", "amountYuan"],
         {
-            "term": {"type": "string", "pattern": r"^\d{4}-\d{4}-[12]$"},
+            "term": _TERM,
             "program": _STR,
             "amountYuan": {"type": "number", "minimum": 0, "maximum": 100000},
         },
     ),
 }
+
+
+MULTI_LINE_KEYS = frozenset({"description"})  # the only multi-line strings of an entry
+ENTRY_STRING_MAX = MULTI_LINE
+MAX_DEPTH = 8
+
+
+def clean_entry(data: Any, path: str = "data", depth: int = 0) -> Any:
+    """Every string of an entry as free text (domain/text.py): NFC, stripped, no control
+    characters, one line except under `description`; the schema then checks the rest."""
+    if depth > MAX_DEPTH:
+        raise DomainError(path, "an entry is nested at most 8 deep", "INVALID_VALUE")
+    if isinstance(data, str):
+        multi = path.rsplit(".", 1)[-1] in MULTI_LINE_KEYS
+        return clean_text(path, data, max_length=ENTRY_STRING_MAX, multi_line=multi)
+    if isinstance(data, dict):
+        return {clean_text(path, str(k), max_length=100): clean_entry(v, f"{path}.{k}", depth + 1) for k, v in data.items()}
+    if isinstance(data, list):
+        return [clean_entry(v, f"{path}.{i}", depth + 1) for i, v in enumerate(data)]
+    return data
 
 
 def check_schema(schema: dict[str, Any]) -> None:

@@ -8,13 +8,13 @@ It never changes on transfer, progression or the correction of other data."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from domain.errors import DomainError
 from domain.identity import IdDocKind, IdDocument
+from domain.text import ascii_pattern, identifier
 
-_NUMBER = re.compile(r"^(G\d{17}[\dX]|L\d{6}\d{8}\d{4})$")
+_NUMBER = ascii_pattern(r"G[0-9]{17}[0-9X]|L[0-9]{18}")  # ASCII only: a number never holds anything else
 
 
 def permanent_number(doc: IdDocument) -> str | None:
@@ -36,7 +36,8 @@ def temporary_number(prefix: str, sequence: int) -> str:
 
 
 def normalise_number(text: str) -> str:
-    n = text.strip().upper()
-    if not _NUMBER.match(n):
+    """The number as stored: full-width digits typed by a user become ASCII (domain/text.py)."""
+    n = identifier(text)
+    if not _NUMBER.fullmatch(n):
         raise DomainError("number", "a student number is G + 18 ID characters, or L + 18 digits", "INVALID_STUDENT_NUMBER")
     return n

@@ -48,6 +48,17 @@ def fail(
     return error_type(**kwargs)
 
 
+def open_business_fields(error: DomainError) -> dict[str, Any]:
+    """`openBusinessId` / `openBusinessKind` of an ANOTHER_BUSINESS_OPEN error: set only
+    when the caller may see that business (the error carries them only then)."""
+    business_id = getattr(error, "business_id", None)
+    kind = getattr(error, "business_kind", None)
+    return {"open_business_id": strawberry.ID(business_id) if business_id else None, "open_business_kind": kind}
+
+
+OPEN_BUSINESS_ID = "The open business (case or correction id) when the code is ANOTHER_BUSINESS_OPEN and you may see it; else null."
+OPEN_BUSINESS_KIND = "Its kind: a CaseKind value or CORRECTION; null like openBusinessId."
+
 S = TypeVar("S")
 
 

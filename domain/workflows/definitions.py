@@ -2,7 +2,8 @@
 
 There is deliberately no kind that expels, suspends as a punishment, transfers a student
 on the school's own initiative or makes a student repeat a grade: Art. 11(4), 14(1) and 15
-forbid them, so the system has no way to do them."""
+forbid them, so the system has no way to do them. A sanction (SANCTION_RECORD) only bars a
+transfer while it lasts (Art. 11(4)); it never changes the status."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from domain.dossier import Dossier, StudentState
 from domain.enrolment import GRADES
 from domain.errors import DomainError
 from domain.evidence import EvidenceKind as K
+from domain.identity import IdDocKind
 from domain.jurisdiction import SchoolKind
+from domain.terms import term_end
 from domain.workflows.engine import (
     Case,
     CaseKind,
     Definition,
     EvidenceRule,
     Facts,
+    Guard,
     Party,
     Step,
 )
@@ -207,13 +211,28 @@ def _illness(params: dict[str, Any]) -> bool:
 
 
 def _suspension_until(f: Facts) -> None:
-    start = f.params.get("fromDate", f.today)
+    # An extension continues the current suspension: its year counts from the current end.
+    current = f.dossier.suspension_until if f.dossier.status.state is StudentState.SUSPENDED else None
+    start = f.params.get("fromDate", current or f.today)
     until = f.params.get("untilDate")
     if not isinstance(until, date) or until <= start:
         raise DomainError("params.untilDate", "the suspension ends after it starts", "INVALID_VALUE")
     if until - start > SUSPENSION_TERM:
         raise DomainError(
             "params.untilDate", "a suspension is for at most one year; extend it by a new application (Art. 13(3))", "TOO_LONG"
+        )
+
+
+def _extends_current(f: Facts) -> None:
+    """Art. 13(3): 休学期满仍不能复学的 … 申请延长休学期限 — an extension ends after the
+    current suspension does."""
+    current = f.dossier.suspension_until
+    until = f.params.get("untilDate")
+    if current is not None and isinstance(until, date) and until <= current:
+        raise DomainError(
+            "params.untilDate",
+            f"the suspension already runs until {current.isoformat()}; an extension ends after that (Art. 13(3))",
+            "NOT_AN_EXTENSION",
         )
 
 
@@ -227,9 +246,12 @@ SUSPENSION_EVIDENCE = (
     EvidenceRule(K.MEDICAL_CERTIFICATE, when=_illness),  # county-level-or-higher hospital diagnosis
 )
 
-def _suspension(kind: CaseKind, article: str, title: str, state: StudentState) -> Definition:
-    """Suspension and its extension differ only in the state they start from; each needs
-    its own application and evidence for its own period (Art. 13(2), (3))."""
+def _suspension(
+    kind: CaseKind, article: str, title: str, state: StudentState, guards: tuple[Guard, ...] = ()
+) -> Definition:
+    """Suspension and its extension differ only in the state they start from (and the
+    extension ends later than the suspension it extends); each needs its own application
+    and evidence for its own period (Art. 13(2), (3))."""
     return Definition(
         kind=kind,
         article=article,
@@ -238,14 +260,16 @@ def _suspension(kind: CaseKind, article: str, title: str, state: StudentState) -
         grounds=tuple(g.value for g in SuspensionGrounds),
         params=("fromDate", "untilDate"),
         open_evidence=SUSPENSION_EVIDENCE,
-        guards=(_state_in(state), _suspension_until),
+        guards=(_state_in(state), *guards, _suspension_until),
         steps=(Step("SCHOOL_REVIEW", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_CONFIRMATION", P.STUDENT_SUPERVISOR, 10)),
         effect=_suspend,
     )
 
 
 SUSPENSION = _suspension(CaseKind.SUSPENSION, "Art. 13", "休学", StudentState.ENROLLED)
-SUSPENSION_EXTENSION = _suspension(CaseKind.SUSPENSION_EXTENSION, "Art. 13(3)", "延长休学", StudentState.SUSPENDED)
+SUSPENSION_EXTENSION = _suspension(
+    CaseKind.SUSPENSION_EXTENSION, "Art. 13(3)", "延长休学", StudentState.SUSPENDED, (_extends_current,)
+)
 
 
 def _resumption_guard(f: Facts) -> None:
@@ -313,12 +337,34 @@ def _migrant(params: dict[str, Any]) -> bool:
     return bool(params.get("migrantChild"))
 
 
+def household_county(d: Dossier) -> str | None:
+    """The division code of the student's household registration (户籍所在地): the
+    recorded household place, else the region code of a resident ID number."""
+    if d.basic.household_place:
+        return d.basic.household_place
+    if d.id_document.kind is IdDocKind.RESIDENT_ID and d.id_document.number:
+        return d.id_document.number[:6]
+    return None
+
+
 def _dropout_guard(f: Facts) -> None:
     addressees = f.params.get("addressees")
     if not isinstance(addressees, str) or not addressees.strip():
         raise DomainError(
             "params.addressees", "name the township / sub-district and county the report went to (Art. 14)", "INVALID_VALUE"
         )
+    if f.dossier.flags.migrant_child and household_county(f.dossier) is None:
+        raise DomainError(
+            "number",
+            "record the household registration place first: a migrant child's archive is handed over to its "
+            "department at the end of term (Art. 14(2))",
+            "HOUSEHOLD_PLACE_REQUIRED",
+        )
+
+
+def _household_department(f: Facts) -> dict[Party, str]:
+    county = household_county(f.dossier) if f.dossier.flags.migrant_child else None
+    return {P.HOUSEHOLD_DEPARTMENT: county} if county else {}
 
 
 def _dropped_out(d: Dossier, case: Case) -> Dossier:
@@ -336,15 +382,92 @@ DROPOUT_REPORT = Definition(
     opened_by=P.STUDENT_SCHOOL,
     params=("addressees",),
     derive=lambda f: {"migrantChild": f.dossier.flags.migrant_child},
+    more_parties=_household_department,
     guards=(_state_in(StudentState.ENROLLED), _dropout_guard),
     steps=(
         Step("SCHOOL_REPORT", P.STUDENT_SCHOOL, 10),
         Step("DEPARTMENT_ACKNOWLEDGES", P.STUDENT_SUPERVISOR, 10, effect=_dropped_out),
-        # Migrant children: at the end of term the department hands the electronic archive to
-        # the department of the household-registration place (Art. 14(2)).
-        Step("END_OF_TERM_HANDOVER", P.STUDENT_SUPERVISOR, None, when=_migrant),
+        # Art. 14(2): for a migrant child the department hands the electronic archive to the
+        # department of the household-registration county at the end of the term. Art.
+        # 14(2) also wants the school to bring the child back meanwhile (努力使其复学), so
+        # this step does not hold the student's business: a resumption can be opened.
+        Step(
+            "END_OF_TERM_HANDOVER",
+            P.STUDENT_SUPERVISOR,
+            None,
+            when=_migrant,
+            due_rule=term_end,
+            holds_business=False,
+            receiving=P.HOUSEHOLD_DEPARTMENT,
+        ),
     ),
     effect=_unchanged,
+)
+
+
+class SanctionKind(StrEnum):
+    """受处分 (Art. 11(4)): the disciplinary sanctions a compulsory-education school may give.
+    None of them suspends or expels: Art. 14(1) forbids 停学, 退学 and 开除, so a sanction
+    never changes the status state; while it lasts the student may not transfer."""
+
+    WARNING = "WARNING"  # 警告
+    SERIOUS_WARNING = "SERIOUS_WARNING"  # 严重警告
+    DEMERIT = "DEMERIT"  # 记过
+    PROBATION = "PROBATION"  # 留校察看 (on probation, staying at school)
+
+
+SANCTION_REASON_MAX = 200
+SANCTION_TERM = timedelta(days=366)  # a sanction runs for a school year at most
+
+
+def _sanction_guard(f: Facts) -> None:
+    until = f.params.get("untilDate")
+    if not isinstance(until, date) or until < f.today:
+        raise DomainError("params.untilDate", "the last day of the sanction, not in the past", "INVALID_VALUE")
+    if until - f.today > SANCTION_TERM:
+        raise DomainError("params.untilDate", "a sanction runs for at most a year", "TOO_LONG")
+    reason = f.params.get("sanctionReason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise DomainError("params.sanctionReason", "say what the sanction is for", "INVALID_VALUE")
+
+
+def _sanctioned(d: Dossier, case: Case) -> Dossier:
+    return replace(d, sanction_until=case.params["untilDate"])  # the state is never touched (Art. 14(1))
+
+
+SANCTION_RECORD = Definition(
+    kind=CaseKind.SANCTION_RECORD,
+    article="Art. 11(4)",
+    title="记录处分",
+    # The school proposes, with its written decision; the supervising department records it.
+    opened_by=P.STUDENT_SCHOOL,
+    grounds=tuple(g.value for g in SanctionKind),
+    params=("untilDate", "sanctionReason"),
+    open_evidence=(EvidenceRule(K.SANCTION_DECISION),),
+    guards=(_state_in(StudentState.ENROLLED, StudentState.SUSPENDED), _sanction_guard),
+    steps=(Step("SCHOOL_PROPOSES", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_RECORDS", P.STUDENT_SUPERVISOR, 10)),
+    effect=_sanctioned,
+)
+
+
+def _under_sanction(f: Facts) -> None:
+    if f.dossier.sanction_until is None or f.dossier.sanction_until < f.today:
+        raise DomainError("number", "the student is under no sanction", "NOT_SANCTIONED")
+
+
+def _sanction_ended(d: Dossier, case: Case) -> Dossier:
+    return replace(d, sanction_until=None)
+
+
+SANCTION_END = Definition(
+    kind=CaseKind.SANCTION_END,
+    article="Art. 11(4)",
+    title="解除处分",
+    opened_by=P.STUDENT_SCHOOL,
+    open_evidence=(EvidenceRule(K.SANCTION_DECISION),),  # the school's decision to lift it
+    guards=(_under_sanction,),
+    steps=(Step("SCHOOL_PROPOSES", P.STUDENT_SCHOOL, 10), Step("DEPARTMENT_RECORDS", P.STUDENT_SUPERVISOR, 10)),
+    effect=_sanction_ended,
 )
 
 
@@ -438,5 +561,7 @@ DEFINITIONS: dict[CaseKind, Definition] = {
         SKIP_GRADE,
         DEATH,
         MISSING_REPORT,
+        SANCTION_RECORD,
+        SANCTION_END,
     )
 }

@@ -30,6 +30,8 @@ class CaseKind(StrEnum):
     SKIP_GRADE = "SKIP_GRADE"  # 跳级 (Art. 15)
     DEATH = "DEATH"  # 死亡注销 (Art. 16)
     MISSING_REPORT = "MISSING_REPORT"  # 失踪 / 被刑事拘留报告 (Art. 16)
+    SANCTION_RECORD = "SANCTION_RECORD"  # 记录处分: no transfer while it lasts (Art. 11(4))
+    SANCTION_END = "SANCTION_END"  # 解除处分 (Art. 11(4))
 
 
 class Party(StrEnum):
@@ -40,6 +42,9 @@ class Party(StrEnum):
     STUDENT_SUPERVISOR = "STUDENT_SUPERVISOR"
     TARGET_SCHOOL = "TARGET_SCHOOL"
     TARGET_SUPERVISOR = "TARGET_SUPERVISOR"
+    # The education department of the county of the student's household registration, to
+    # which a migrant child's archive is handed over (Art. 14(2)); named, it sees the case.
+    HOUSEHOLD_DEPARTMENT = "HOUSEHOLD_DEPARTMENT"
 
     @property
     def is_school(self) -> bool:
@@ -106,6 +111,12 @@ class Step:
     when: Condition = always
     effect: Effect | None = None  # applied when this step approves (before the last)
     confirms_warnings: bool = False  # this step must override the case's warnings with a reason
+    due_rule: Callable[[date], date] | None = None  # a due date by rule (e.g. the end of term) instead of days
+    # False: while the case waits at this step it is no longer the student's open business,
+    # so other business (a resumption) can be opened; the rule of one open business holds
+    # for every step that keeps the default.
+    holds_business: bool = True
+    receiving: Party | None = None  # a handover step: the party it hands over to
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class Definition:
     warnings: tuple[Callable[[Facts], str | None], ...] = ()
     params: tuple[str, ...] = ()  # the parameters a client gives
     derive: Callable[[Facts], dict[str, Any]] | None = None  # parameters read off the dossier
+    more_parties: Callable[[Facts], dict[Party, str]] | None = None  # e.g. the household department
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,27 @@ def active_steps(definition: Definition, case_grounds: str | None, params: dict[
     return tuple(s for s in definition.steps if s.when(facts))
 
 
+def release_business(d: Dossier, case: Case) -> Dossier:
+    """The case stops being the student's open business (see `Step.holds_business`)."""
+    return replace(d, open_business=None) if d.open_business == case.id else d
+
+
+def _then_release(effect: Effect | None) -> Effect:
+    def both(d: Dossier, case: Case) -> Dossier:
+        return release_business(effect(d, case) if effect else d, case)
+
+    return both
+
+
+def step_effect(steps: tuple[Step, ...], i: int) -> Effect | None:
+    """Step i's effect, plus the release of the business when the case moves on to a step
+    that does not hold it."""
+    effect = steps[i].effect
+    if i + 1 < len(steps) and steps[i].holds_business and not steps[i + 1].holds_business:
+        return _then_release(effect)
+    return effect
+
+
 def pending_effects(definition: Definition, case: Case) -> tuple[int, tuple[Effect, ...]]:
     """The effects decided but not yet written to the dossier, and the slot count once they
     are. Slot i < n is step i's own effect; slot n (n = number of steps) is the final effect.
@@ -176,7 +209,7 @@ def pending_effects(definition: Definition, case: Case) -> tuple[int, tuple[Effe
         upto = case.step
     else:
         return case.effects_applied, ()
-    slots: list[Effect | None] = [s.effect for s in steps] + [definition.effect]
+    slots: list[Effect | None] = [step_effect(steps, i) for i in range(len(steps))] + [definition.effect]
     effects = tuple(e for e in slots[case.effects_applied : upto] if e is not None)
     return max(upto, case.effects_applied), effects
 
@@ -226,6 +259,8 @@ def check_evidence(rules: tuple[EvidenceRule, ...], case_facts: dict[str, Any], 
 
 
 def _deadline(step: Step, start: date, calendar: WorkingCalendar) -> tuple[date | None, bool]:
+    if step.due_rule is not None:
+        return step.due_rule(start), False
     if step.deadline_days is None:
         return None, False
     d = calendar.add_working_days(start, step.deadline_days)
@@ -260,6 +295,8 @@ def open_case(
     if definition.derive is not None:
         facts = replace(facts, params={**facts.params, **definition.derive(facts)})
     parties = parties_of(facts.school, facts.target)
+    if definition.more_parties is not None:
+        parties.update({party.value: code for party, code in definition.more_parties(facts).items()})
     if not acts_as(account, definition.opened_by, parties):
         raise PermissionDenied(
             f"a {definition.kind.value} case is opened by the {definition.opened_by.value.lower().replace('_', ' ')} "
@@ -342,6 +379,9 @@ def decide(
     if decision is Decision.RETURN:
         if case.step == 0:
             raise DomainError("decision", "the first step cannot be returned; reject it instead", "CANNOT_RETURN")
+        if not step.holds_business and steps[case.step - 1].holds_business:
+            # the student's business was released when the case reached this step
+            raise DomainError("decision", "this step cannot go back to the one before it; reject it instead", "CANNOT_RETURN")
         back = case.step - 1
         due, provisional = _deadline(steps[back], now.date(), calendar)
         event = CaseEvent(now, account.login, account.role.value, "RETURNED", step.name, comment)
@@ -360,7 +400,8 @@ def decide(
     action = "FORCED" if decision is Decision.FORCE else "APPROVED"
     note = comment if not override_reason else f"{comment or ''} [override: {override_reason}]".strip()
     events = [*case.events, CaseEvent(now, account.login, account.role.value, action, step.name, note, offered)]
-    effects: list[Effect] = [step.effect] if step.effect else []
+    slot = step_effect(steps, case.step)
+    effects: list[Effect] = [slot] if slot else []
     all_evidence = (*case.evidence, *offered)
     if case.step + 1 == len(steps):
         events.append(CaseEvent(now, "system", "SYSTEM", "COMPLETED", None))

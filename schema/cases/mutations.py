@@ -9,11 +9,12 @@ import strawberry
 
 from domain.access import require_admin
 from domain.calendar import check_override
+from domain.text import MULTI_LINE, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.types import Student
 
 CASE_CODES = (
@@ -43,31 +44,56 @@ OpenCaseErrorCode = error_codes(
     "TOO_LONG",
     "CROSSES_STAGE",
     "OTHER_SCHOOL",
+    "NOT_AN_EXTENSION",
+    "HOUSEHOLD_PLACE_REQUIRED",
+    "NOT_SANCTIONED",
 )
 DecideCaseErrorCode = error_codes("DecideCaseErrorCode", *CASE_CODES, "NOT_ESCALATED", "OVERRIDE_REQUIRED", "CANNOT_RETURN")
 WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)
 SetCalendarYearErrorCode = error_codes("SetCalendarYearErrorCode", "INVALID_VALUE")
 
 
+def _comment(field: str, value: str | None) -> str | None:
+    """Comments and reasons: multi-line free text of at most 2000 characters."""
+    return optional_text(field, value, max_length=MULTI_LINE, multi_line=True)
+
+
 @strawberry.input(description="What a kind needs; see each kind's article. Unused fields stay null.")
 class CaseParamsInput:
     grade: int | None = strawberry.field(default=None, description="Transfer: grade at the new school; resumption, return, skip-grade: the grade to continue in.")
     from_date: date | None = strawberry.field(default=None, description="Suspension: first day.")
-    until_date: date | None = strawberry.field(default=None, description="Suspension: last day (at most one year on).")
+    until_date: date | None = strawberry.field(
+        default=None,
+        description="Suspension: last day (at most one year on; an extension ends after the current suspension). "
+        "Sanction: its last day.",
+    )
     informed_on: date | None = strawberry.field(default=None, description="Death: the day the school was informed.")
     addressees: str | None = strawberry.field(default=None, description="Dropout: the township / sub-district and county the written report went to.")
     move_status: bool | None = strawberry.field(default=None, description="Art. 12: does the status move to the new school?")
+    sanction_reason: str | None = strawberry.field(
+        default=None, description="Sanction (Art. 11(4)): what it is for, one line of at most 200 characters."
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus"}
-        return {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
+        names = {"grade": "grade", "from_date": "fromDate", "until_date": "untilDate", "informed_on": "informedOn", "addressees": "addressees", "move_status": "moveStatus", "sanction_reason": "sanctionReason"}
+        params = {camel: getattr(self, snake) for snake, camel in names.items() if getattr(self, snake) is not None}
+        for text in ("addressees", "sanctionReason"):
+            if text in params:
+                params[text] = clean_text(f"params.{text}", params[text])
+        return params
 
 
 @strawberry.input
 class OpenCaseInput:
     kind: CaseKindType  # type: ignore[valid-type]
     number: str
-    grounds: str | None = strawberry.field(default=None, description="The article's grounds (TransferGrounds, SuspensionGrounds, …).")
+    grounds: str | None = strawberry.field(
+        default=None,
+        description="The article's grounds: TRANSFER HOUSEHOLD_MOVED, GUARDIAN_AWAY_ON_DUTY, MIGRANT_RESIDENCE_MOVED, "
+        "MIGRANT_WORKER_CHILD; SUSPENSION(_EXTENSION) ILLNESS, LONG_LEAVE, OTHER_SPECIAL; SPECIAL_PLACEMENT "
+        "SPECIAL_TO_REGULAR, REGULAR_TO_SPECIAL, WORK_STUDY; MISSING_REPORT MISSING, DETAINED; SANCTION_RECORD WARNING, "
+        "SERIOUS_WARNING, DEMERIT, PROBATION.",
+    )
     target_school_code: str | None = strawberry.field(default=None, description="Transfer: the receiving school; Art. 12: the new school.")
     params: CaseParamsInput | None = None
     evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description="Document ids (uploaded first).")
@@ -84,6 +110,8 @@ class OpenCaseError:
     field: str | None
     message: str
     code: OpenCaseErrorCode  # type: ignore[valid-type]
+    open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
+    open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
 OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult")]
@@ -168,11 +196,11 @@ class CaseMutations:
                 ctx,
                 kind=CaseKind(input.kind),
                 number=input.number,
-                grounds=input.grounds,
-                target_code=input.target_school_code,
+                grounds=identifier(input.grounds) if input.grounds is not None else None,
+                target_code=identifier(input.target_school_code) if input.target_school_code is not None else None,
                 params=input.params.to_dict() if input.params else {},
                 evidence=tuple(str(x) for x in input.evidence),
-                comment=input.comment,
+                comment=_comment("comment", input.comment),
             )
             return Outcome(
                 OpenCaseSuccess(case=Case(case=case)),
@@ -181,7 +209,8 @@ class CaseMutations:
             )
 
         return await audited(
-            ctx, action="mutation:openCase", target=("student", input.number), errors=(OpenCaseError, OpenCaseErrorCode), body=body
+            ctx, action="mutation:openCase", target=("student", input.number), errors=(OpenCaseError, OpenCaseErrorCode), body=body,
+            extra=open_business_fields,
         )
 
     @strawberry.mutation(description="Decide the current step: approve, return (to the previous step), reject, or force (the level above).")
@@ -193,9 +222,9 @@ class CaseMutations:
                 ctx,
                 str(input.id),
                 Decision(input.decision),
-                comment=input.comment,
+                comment=_comment("comment", input.comment),
                 evidence=tuple(str(x) for x in input.evidence),
-                override_reason=input.override_reason,
+                override_reason=_comment("overrideReason", input.override_reason),
             )
             student = None
             if dossier is not None:
@@ -216,7 +245,7 @@ class CaseMutations:
         ctx = info.context
 
         async def body() -> Outcome[WithdrawCaseSuccess]:
-            case = await usecases.withdraw_case(ctx, str(input.id), input.reason)
+            case = await usecases.withdraw_case(ctx, str(input.id), _comment("reason", input.reason))
             return Outcome(WithdrawCaseSuccess(case=Case(case=case)), school_code=case.parties.get("STUDENT_SCHOOL"))
 
         return await audited(

@@ -9,6 +9,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.ports import CaseFilter
 from domain.student_number import normalise_number
+from domain.text import identifier
 from domain.workflows.engine import CaseKind, CaseState
 from schema.cases import usecases
 from schema.cases.types import Case, CaseKindType, CaseStateType, CalendarYear, Reminder
@@ -56,7 +57,7 @@ class CaseQueries:
             CaseFilter(
                 kind=CaseKind(f.kind) if f.kind else None,
                 state=CaseState(f.state) if f.state else None,
-                school_code=f.school_code,
+                school_code=identifier(f.school_code) if f.school_code is not None else None,
                 number=_number(f.number) if f.number else None,
                 overdue_on=date.today() if f.overdue else None,
                 awaiting_codes=((scope_code,) if scope_code else ()) if inbox else None,

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from domain.workflows import engine as e
 from domain.workflows.definitions import DEFINITIONS
 
-CaseKindType = strawberry.enum(e.CaseKind, name="CaseKind", description="Status changes of Art. 11-16. None expels, punishes, forces a transfer or a repeated grade.")
+CaseKindType = strawberry.enum(e.CaseKind, name="CaseKind", description="Status changes of Art. 11-16, and the record of a disciplinary sanction (Art. 11(4)), which bars a transfer and never changes the status. None expels, suspends as a punishment, forces a transfer or a repeated grade.")
 CaseStateType = strawberry.enum(e.CaseState, name="CaseState")
 CaseDecisionType = strawberry.enum(e.Decision, name="CaseDecision", description="FORCE: the level above approves an overdue, escalated step.")
 PartyType = strawberry.enum(e.Party, name="CaseParty")
@@ -24,6 +24,16 @@ class CaseStep:
     responsible_code: str | None = strawberry.field(description="School identifier or department area code.")
     deadline_working_days: int | None
     state: str = strawberry.field(description="DONE, CURRENT or PENDING.")
+    receiving_code: str | None = strawberry.field(
+        default=None,
+        description="A handover step: the department (area code) it hands over to, e.g. the household-registration "
+        "county of a migrant child who dropped out (Art. 14(2)).",
+    )
+    holds_business: bool = strawberry.field(
+        default=True,
+        description="False: while the case waits at this step it is not the student's open business, so other "
+        "business (e.g. a resumption) can be opened.",
+    )
 
 
 @strawberry.type(description="One entry of a case's timeline: who decided what, when, why, with which evidence.")
@@ -89,11 +99,16 @@ class Case:
                 responsible_code=self.case.parties.get(s.party.value),
                 deadline_working_days=s.deadline_days,
                 state="DONE" if i < done else ("CURRENT" if i == done and self.case.state is e.CaseState.OPEN else "PENDING"),
+                receiving_code=self.case.parties.get(s.receiving.value) if s.receiving else None,
+                holds_business=s.holds_business,
             )
             for i, s in enumerate(steps)
         ]
 
-    @strawberry.field(description="When the current step is due (working days, Chinese calendar).")
+    @strawberry.field(
+        description="When the current step is due: working days (Chinese calendar), or a date by rule, such as the "
+        "end of term for a migrant child's handover (Art. 14(2))."
+    )
     def due(self) -> date | None:
         return self.case.due
 

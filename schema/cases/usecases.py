@@ -219,6 +219,7 @@ def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, 
         "grade": (before.status.grade, after.status.grade),
         "attending_school": (before.attending_school_code, after.attending_school_code),
         "suspension_until": (before.suspension_until, after.suspension_until),
+        "sanction_until": (before.sanction_until, after.sanction_until),
         "missing": (before.missing, after.missing),
         "skipped_grades": (list(before.skipped_grades), list(after.skipped_grades)),
     }

@@ -9,10 +9,11 @@ import strawberry
 
 from domain.corrections import CorrectionChanges, Decision
 from domain.identity import Sex
+from domain.text import MULTI_LINE, clean_text, optional_text
 from schema.context import Info
 from schema.corrections import usecases
 from schema.corrections.types import Correction, DecisionType
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.inputs import IdDocumentInput
 from schema.students.mutations import IDENTITY_CODES, VALUE_CODES, DuplicateCandidate
 from schema.students.types import SexType, Student
@@ -36,8 +37,8 @@ class CorrectionChangesInput:
 
     def to_domain(self) -> CorrectionChanges:
         return CorrectionChanges(
-            name=self.name.strip() if self.name else None,
-            former_name=self.former_name.strip() if self.former_name else None,
+            name=optional_text("changes.name", self.name),
+            former_name=optional_text("changes.formerName", self.former_name),
             sex=Sex(self.sex) if self.sex else None,
             birth_date=self.birth_date,
             id_document=self.id_document.to_domain() if self.id_document else None,
@@ -64,6 +65,8 @@ class RequestCorrectionError:
     field: str | None
     message: str
     code: RequestCorrectionErrorCode  # type: ignore[valid-type]
+    open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
+    open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
 RequestCorrectionResult = Annotated[
@@ -126,9 +129,8 @@ class CorrectionMutations:
         ctx = info.context
 
         async def body() -> Outcome[RequestCorrectionSuccess]:
-            correction = await usecases.request(
-                ctx, input.number, input.changes.to_domain(), input.reason, tuple(input.evidence)
-            )
+            reason = clean_text("reason", input.reason, max_length=MULTI_LINE, multi_line=True)
+            correction = await usecases.request(ctx, input.number, input.changes.to_domain(), reason, tuple(input.evidence))
             return Outcome(
                 RequestCorrectionSuccess(correction=Correction.of(correction)),
                 school_code=correction.school_code,
@@ -141,6 +143,7 @@ class CorrectionMutations:
             target=("student", input.number),
             errors=(RequestCorrectionError, RequestCorrectionErrorCode),
             body=body,
+            extra=open_business_fields,
         )
 
     @strawberry.mutation(
@@ -151,7 +154,8 @@ class CorrectionMutations:
         ctx = info.context
 
         async def body() -> Outcome[DecideCorrectionSuccess]:
-            correction, row, candidates = await usecases.decide_step(ctx, str(input.id), Decision(input.decision), input.comment)
+            comment = optional_text("comment", input.comment, max_length=MULTI_LINE, multi_line=True)
+            correction, row, candidates = await usecases.decide_step(ctx, str(input.id), Decision(input.decision), comment)
             return Outcome(
                 DecideCorrectionSuccess(
                     correction=Correction.of(correction),

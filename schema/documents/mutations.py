@@ -6,19 +6,20 @@ from typing import Annotated
 
 import strawberry
 
+from domain.text import MULTI_LINE, clean_text
 from schema.context import Info
 from schema.documents import usecases
 from schema.documents.types import Document
 from schema.errors import Outcome, audited, error_codes
 
-SetLegalHoldErrorCode = error_codes("SetLegalHoldErrorCode", "REASON_REQUIRED")
+SetLegalHoldErrorCode = error_codes("SetLegalHoldErrorCode", "REASON_REQUIRED", "INVALID_VALUE")
 
 
 @strawberry.input
 class SetLegalHoldInput:
     document_id: strawberry.ID
     hold: bool
-    reason: str
+    reason: str = strawberry.field(description="Why the hold is set or released (at most 2000 characters).")
 
 
 @strawberry.type
@@ -43,11 +44,12 @@ class DocumentMutations:
         ctx = info.context
 
         async def body() -> Outcome[SetLegalHoldSuccess]:
-            document = await usecases.set_legal_hold(ctx, str(input.document_id), input.hold, input.reason)
+            reason = clean_text("reason", input.reason, max_length=MULTI_LINE, multi_line=True)
+            document = await usecases.set_legal_hold(ctx, str(input.document_id), input.hold, reason)
             return Outcome(
                 SetLegalHoldSuccess(document=Document(document=document)),
                 school_code=document.school_code,
-                details={"hold": input.hold, "reason": input.reason},
+                details={"hold": input.hold, "reason": reason},
             )
 
         return await audited(

@@ -33,9 +33,13 @@ from domain.evidence import (
 from domain.jurisdiction import School
 from domain.ports import StudentRow
 from domain.student_number import normalise_number
+from domain.text import optional_text
 from domain.workflows.engine import CaseState, Party, acts_as
 from schema.context import Context
 from schema.students import usecases as students
+
+
+FILENAME_MAX = 255
 
 
 class StoreUnavailable(DomainError):
@@ -91,8 +95,8 @@ async def authorise_upload(
             raise NotFound("replaces", "document")
         if previous.kind is not evidence_kind:
             raise DomainError("kind", "a new version keeps the kind of the document it replaces", "INVALID_KIND")
-    if paper_location is not None and len(paper_location) > 200:
-        raise DomainError("paperLocation", "at most 200 characters", "INVALID_VALUE")
+    paper_location = optional_text("paperLocation", paper_location)
+    filename = optional_text("filename", filename, max_length=FILENAME_MAX)
     return UploadTarget(
         number=row.dossier.number,
         dossier_id=row.dossier.id,

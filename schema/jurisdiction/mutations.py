@@ -8,11 +8,12 @@ import strawberry
 
 from domain.access import require_school_maintainer
 from domain.errors import DomainError, NotFound
+from domain.text import clean_text, identifier
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.jurisdiction.types import School
 
-UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG")
+UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG", "INVALID_VALUE")
 MAX_TEXT = 200
 
 
@@ -43,7 +44,7 @@ UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolC
 
 def _check(input: UpdateSchoolContactInput) -> dict[str, str]:
     given = {
-        name: value.strip()
+        name: clean_text(name, value, max_length=None)
         for name, value in (
             ("address", input.address),
             ("phone", input.phone),
@@ -68,7 +69,7 @@ class JurisdictionMutations:
         ctx = info.context
 
         async def body() -> Outcome[UpdateSchoolContactSuccess]:
-            school = await ctx.stores.schools.get(input.code, ctx.school_scope)
+            school = await ctx.stores.schools.get(identifier(input.code), ctx.school_scope)
             if school is None:
                 raise NotFound("code", "school")
             require_school_maintainer(ctx.account, school)

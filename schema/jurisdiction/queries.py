@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Info
+from domain.text import identifier
 from schema.inputs import check_area_code
 from schema.jurisdiction.types import Area, School, SchoolKind
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
@@ -22,10 +23,12 @@ class JurisdictionQueries:
     @strawberry.field(description="Areas you may see: your own area, those below it and the path above it.")
     async def areas(self, info: Info, parent_code: str | None = None) -> list[Area]:
         scope = await info.context.area_scope()
-        return [Area.of(a) for a in await info.context.stores.areas.list(parent_code=parent_code) if scope.contains(a.code)]
+        parent = identifier(parent_code) if parent_code is not None else None
+        return [Area.of(a) for a in await info.context.stores.areas.list(parent_code=parent) if scope.contains(a.code)]
 
     @strawberry.field(description="One area by its 6-digit code; null when missing or outside your scope.")
     async def area(self, info: Info, code: str) -> Area | None:
+        code = identifier(code)
         if not (await info.context.area_scope()).contains(code):
             return None
         found = await info.context.loaders.area.load(code)
@@ -40,13 +43,12 @@ class JurisdictionQueries:
         filter: SchoolFilter | None = None,
     ) -> Connection[School]:
         f = filter or SchoolFilter()
-        if f.area_code is not None:
-            check_area_code(f.area_code)
+        area_code = check_area_code(f.area_code) if f.area_code is not None else None
         page = await info.context.stores.schools.page(
             info.context.school_scope,
-            area_code=f.area_code,
+            area_code=area_code,
             kind=f.kind,
-            supervisor_code=f.supervisor_code,
+            supervisor_code=identifier(f.supervisor_code) if f.supervisor_code is not None else None,
             after=decode_cursor("school", after),
             first=check_first(first, info.context.page_size_max),
         )
@@ -54,5 +56,5 @@ class JurisdictionQueries:
 
     @strawberry.field(description="One school by its 10-digit identifier; null when missing or outside your scope.")
     async def school(self, info: Info, code: str) -> School | None:
-        found = await info.context.stores.schools.get(code, info.context.school_scope)
+        found = await info.context.stores.schools.get(identifier(code), info.context.school_scope)
         return School.of(found) if found else None

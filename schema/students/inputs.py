@@ -42,11 +42,10 @@ class BasicDataInput:
 
     def to_domain(self) -> d.BasicData:
         values = {k: getattr(self, k) for k in d.BasicData.__dataclass_fields__}
-        values["name"] = self.name.strip()
-        return d.BasicData(**values)
+        return d.normalised_basic(d.BasicData(**values))
 
 
-@strawberry.input
+@strawberry.input(description="A family member or guardian. Text fields are one line; `employer` at most 100 characters.")
 class GuardianInput:
     name: str
     relation: str = strawberry.field(description="GB/T 4761 code.")
@@ -55,15 +54,16 @@ class GuardianInput:
     phone: str | None = None
     employer: str | None = None
 
-    def to_domain(self) -> d.Guardian:
-        return d.Guardian(
-            name=self.name.strip(),
+    def to_domain(self, index: int) -> d.Guardian:
+        guardian = d.Guardian(
+            name=self.name,
             relation=self.relation,
             is_guardian=self.is_guardian,
             id_document=self.id_document.to_domain() if self.id_document else None,
             phone=self.phone,
             employer=self.employer,
         )
+        return d.normalised_guardian(guardian, index)
 
 
 @strawberry.input
@@ -79,7 +79,7 @@ class FlagsInput:
     home_teaching: bool = False
 
     def to_domain(self) -> d.Flags:
-        return d.Flags(**{k: getattr(self, k) for k in d.Flags.__dataclass_fields__})
+        return d.normalised_flags(d.Flags(**{k: getattr(self, k) for k in d.Flags.__dataclass_fields__}))
 
 
 @strawberry.input(description="Filters for `students`; all combine with AND.")

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import strawberry
 
+from domain.dossier import normalised_class_name
 from domain.errors import DomainError
+from domain.text import MULTI_LINE, identifier, optional_text
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
@@ -26,6 +28,7 @@ IDENTITY_CODES = (
     "ID_BIRTH_DATE_MISMATCH",
     "ID_SEX_MISMATCH",
 )
+REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31号
 VALUE_CODES = ("INVALID_VALUE", "INVALID_CODE", "DISABILITY_REQUIRED", "INVALID_STUDENT_NUMBER", "CONFLICT")
 
 
@@ -72,8 +75,8 @@ class EnrollStudentInput:
     study_mode: str = strawberry.field(description="就读方式 code.")
     age_approval_reference: str | None = strawberry.field(
         default=None,
-        description="Grade 1 outside the Art. 4 age rule: the approval (number of the approval letter) for "
-        "deferral to 7 (county level) or admission under 6 (supervising department).",
+        description="Grade 1 outside the Art. 4 age rule: the approval (number of the approval letter, one line, "
+        "at most 100 characters) for deferral to 7 (county level) or admission under 6 (supervising department).",
     )
     confirm_not_duplicate: bool = strawberry.field(
         default=False, description="Set after reviewing candidates when the student has no identity number yet."
@@ -143,7 +146,7 @@ UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, straw
 # -- verifyDossier -------------------------------------------------------------------------
 
 VerifyDossierErrorCode = error_codes(
-    "VerifyDossierErrorCode", "INVALID_STUDENT_NUMBER", "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT"
+    "VerifyDossierErrorCode", "INVALID_STUDENT_NUMBER", "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT", "INVALID_VALUE"
 )
 
 
@@ -186,17 +189,19 @@ class StudentMutations:
 
         async def body() -> Outcome[EnrollStudentSuccess]:
             enrolment = usecases.Enrolment(
-                school_code=input.school_code,
+                school_code=identifier(input.school_code),
                 id_document=input.id_document.to_domain(),
                 basic=input.basic.to_domain(),
-                guardians=tuple(g.to_domain() for g in input.guardians),
+                guardians=tuple(g.to_domain(i) for i, g in enumerate(input.guardians)),
                 flags=input.flags.to_domain() if input.flags else FlagsInput().to_domain(),
                 grade=input.grade,
-                class_name=input.class_name,
+                class_name=normalised_class_name(input.class_name),
                 entry_date=input.entry_date,
-                entry_way=input.entry_way,
-                study_mode=input.study_mode,
-                age_approval_reference=input.age_approval_reference,
+                entry_way=identifier(input.entry_way),
+                study_mode=identifier(input.study_mode),
+                age_approval_reference=optional_text(
+                    "ageApprovalReference", input.age_approval_reference, max_length=REFERENCE_MAX
+                ),
                 confirm_not_duplicate=input.confirm_not_duplicate,
             )
             row, candidates = await usecases.enrol(ctx, enrolment)
@@ -232,10 +237,12 @@ class StudentMutations:
                     number=input.number,
                     basic=input.basic.to_domain() if input.basic else None,
                     id_document=input.id_document.to_domain() if input.id_document else None,
-                    guardians=tuple(g.to_domain() for g in input.guardians) if input.guardians is not None else None,
+                    guardians=(
+                        tuple(g.to_domain(i) for i, g in enumerate(input.guardians)) if input.guardians is not None else None
+                    ),
                     flags=input.flags.to_domain() if input.flags else None,
-                    class_name=input.class_name,
-                    study_mode=input.study_mode,
+                    class_name=normalised_class_name(input.class_name) if input.class_name is not None else None,
+                    study_mode=identifier(input.study_mode) if input.study_mode is not None else None,
                 ),
             )
             return Outcome(UpdateDossierSuccess(student=Student.of(row)), school_code=row.dossier.status.school_code)
@@ -254,7 +261,8 @@ class StudentMutations:
 
         async def body() -> Outcome[VerifyDossierSuccess]:
             approve = input.decision == VerificationDecision.VERIFY
-            row = await usecases.verify(ctx, input.number, approve, input.reason)
+            reason = optional_text("reason", input.reason, max_length=MULTI_LINE, multi_line=True)
+            row = await usecases.verify(ctx, input.number, approve, reason)
             return Outcome(VerifyDossierSuccess(student=Student.of(row)), school_code=row.dossier.status.school_code)
 
         return await audited(

@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from domain.access import SchoolScope, area_field
+from domain.access import area_field
 from domain.codes import TABLES
 from domain.duplicates import Probe
 from domain.dossier import StudentState
@@ -18,6 +18,7 @@ from domain.identity import Sex
 from domain.ports import StudentFilter
 from domain.sections import Section
 from domain.student_number import normalise_number
+from domain.text import identifier
 from schema.context import Info
 from schema.inputs import bad_input, check_area_code
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
@@ -86,7 +87,7 @@ class StudentQueries:
             StudentFilter(
                 area_field=area_field(area) if area else None,
                 area_code=area,
-                school_code=f.school_code,
+                school_code=identifier(f.school_code) if f.school_code is not None else None,
                 grade=f.grade,
                 class_name=f.class_name,
                 state=StudentState(f.state) if f.state else None,

@@ -14,14 +14,16 @@ from domain import access
 from domain.errors import DomainError
 from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import SectionSchema as DomainSectionSchema
-from domain.sections import Section, check_schema, validate_entry
+from domain.sections import Section, check_schema, clean_entry, validate_entry
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
 from schema.students.types import SectionEntry, SectionType
 
 PublishSectionSchemaErrorCode = error_codes("PublishSectionSchemaErrorCode", "INVALID_SCHEMA", "CONFLICT")
-AddSectionEntryErrorCode = error_codes("AddSectionEntryErrorCode", "INVALID_STUDENT_NUMBER", "SECTION_ENTRY_INVALID", "NO_SCHEMA")
+AddSectionEntryErrorCode = error_codes(
+    "AddSectionEntryErrorCode", "INVALID_STUDENT_NUMBER", "SECTION_ENTRY_INVALID", "NO_SCHEMA", "INVALID_VALUE"
+)
 
 
 @strawberry.input
@@ -52,7 +54,10 @@ PublishSectionSchemaResult = Annotated[
 class AddSectionEntryInput:
     number: str
     section: SectionType  # type: ignore[valid-type]
-    data: JSON = strawberry.field(description="The entry, valid against the section's current schema.")
+    data: JSON = strawberry.field(
+        description="The entry, valid against the section's current schema. Strings are one line (`description` "
+        "may have line breaks), without control characters, at most 2000 characters."
+    )
 
 
 @strawberry.type
@@ -109,13 +114,14 @@ class SectionMutations:
             schema = await ctx.stores.sections.latest(section)
             if schema is None:
                 raise DomainError("section", "this section has no published schema", "NO_SCHEMA")
-            validate_entry(section, schema.version, schema.schema, input.data)
+            data = clean_entry(input.data)
+            validate_entry(section, schema.version, schema.schema, data)
             entry = DomainSectionEntry(
                 id=uuid.uuid4().hex,
                 dossier_id=row.dossier.id,
                 section=section,
                 schema_version=schema.version,
-                data=cast(dict[str, Any], input.data),
+                data=cast(dict[str, Any], data),
                 recorded_by=ctx.account.login,
                 recorded_at=datetime.now(UTC),
             )

@@ -19,6 +19,7 @@ from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
 from schema.context import Info
+from domain.workflows.engine import CaseKind, CaseState
 from schema.cases.types import Case
 from schema.documents.types import Document
 from schema.jurisdiction.types import School
@@ -137,6 +138,17 @@ class SectionEntry:
             recorded_by=e.recorded_by,
             recorded_at=e.recorded_at,
         )
+
+
+@strawberry.type(
+    description="A disciplinary sanction in force (受处分, Art. 11(4)): no transfer until it ends. It never changes "
+    "the status: the law forbids suspension and expulsion as punishments (Art. 14(1))."
+)
+class Sanction:
+    until: date = strawberry.field(description="Its last day; it is lifted earlier by a SANCTION_END case.")
+    kind: str | None = strawberry.field(description="SanctionKind: WARNING, SERIOUS_WARNING, DEMERIT or PROBATION.")
+    reason: str | None = strawberry.field(description="What it is for, as the school recorded it.")
+    case_id: strawberry.ID | None = strawberry.field(description="The SANCTION_RECORD case that recorded it (its evidence).")
 
 
 @strawberry.type(description="A student's lifelong dossier (学籍档案).")
@@ -324,6 +336,27 @@ class Student:
     @strawberry.field
     def suspension_until(self) -> date | None:
         return self.dossier.suspension_until
+
+    @strawberry.field(
+        description="The sanction in force (Art. 11(4)), for whoever may see the student; null when there is none or "
+        "it has run out."
+    )
+    async def sanction(self, info: Info) -> Sanction | None:
+        until = self.dossier.sanction_until
+        if until is None or until < date.today():
+            return None
+        recorded = [
+            c
+            for c in await info.context.stores.cases.for_dossier(self.dossier.id)
+            if c.kind is CaseKind.SANCTION_RECORD and c.state is CaseState.COMPLETED and c.params.get("untilDate") == until
+        ]
+        last = recorded[-1] if recorded else None
+        return Sanction(
+            until=until,
+            kind=last.grounds if last else None,
+            reason=last.params.get("sanctionReason") if last else None,
+            case_id=strawberry.ID(last.id) if last else None,
+        )
 
     @strawberry.field(description="Reported missing or detained (Art. 16): the status can never be cancelled.")
     def reported_missing(self) -> bool:

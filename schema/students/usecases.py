@@ -276,13 +276,39 @@ async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None
         await students.release_business(dossier_id, holder, ctx.stamp())
         if await students.lock_business(dossier_id, business_id, ctx.stamp()):
             return
-    raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
+    raise await another_business_open(ctx, holder)
 
 
 async def require_no_open_business(ctx: Context, dossier: Dossier) -> None:
     """Say so first when another business is open, before judging the new request."""
     if dossier.open_business and await _business_open(ctx, dossier):
-        raise DomainError("number", "another business is open for this student", ANOTHER_BUSINESS_OPEN)
+        raise await another_business_open(ctx, dossier.open_business)
+
+
+class AnotherBusinessOpen(DomainError):
+    """One open business per student. The open business is named (id and kind) only to a
+    caller who may see it; anyone else learns only that there is one."""
+
+    def __init__(self, business_id: str | None, kind: str | None) -> None:
+        named = f" ({kind} {business_id}); finish or withdraw it first" if business_id else ""
+        super().__init__("number", f"another business is open for this student{named}", ANOTHER_BUSINESS_OPEN)
+        self.business_id = business_id
+        self.business_kind = kind
+
+
+async def another_business_open(ctx: Context, holder: str | None) -> AnotherBusinessOpen:
+    from schema.cases.usecases import case_in_scope  # imports this module
+    from schema.corrections.usecases import correction_in_scope
+
+    try:
+        if holder and holder.startswith("case-"):
+            return AnotherBusinessOpen(holder, (await case_in_scope(ctx, holder)).kind.value)
+        if holder and holder.startswith("correction-"):
+            await correction_in_scope(ctx, holder)
+            return AnotherBusinessOpen(holder, "CORRECTION")
+    except NotFound:
+        pass
+    return AnotherBusinessOpen(None, None)
 
 
 STALE_BUSINESS = timedelta(minutes=2)  # a lock is taken before its case or correction is written

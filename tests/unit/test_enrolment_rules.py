@@ -50,6 +50,28 @@ def test_intake_year_is_the_autumn_of_entry() -> None:
     assert intake_year_of(date(2027, 3, 1)) == 2026
 
 
+@pytest.mark.parametrize(
+    ("entry", "intake"),
+    [
+        (date(2026, 8, 25), 2026),  # registration before the autumn term: that autumn
+        (date(2026, 8, 31), 2026),
+        (date(2026, 7, 15), 2026),
+        (date(2026, 6, 1), 2026),  # the summer registration opens
+        (date(2026, 5, 31), 2025),  # a late entry into the intake of the autumn before
+        (date(2026, 1, 1), 2025),
+        (date(2025, 12, 31), 2025),
+    ],
+)
+def test_intake_year_at_the_boundaries(entry: date, intake: int) -> None:
+    assert intake_year_of(entry) == intake
+
+
+def test_a_child_registered_in_late_august_is_judged_against_that_31_august() -> None:
+    # six on 31 August 2026: registered on 25 August 2026, a regular entry, not a deferral
+    born = date(2020, 5, 5)
+    assert check_grade_one_age(born, intake_year_of(date(2026, 8, 25)), None) is AgeException.NONE
+
+
 def test_completeness_deadline_is_one_calendar_month() -> None:
     assert completeness_deadline(date(2026, 9, 1)) == date(2026, 10, 1)
     assert completeness_deadline(date(2026, 1, 31)) == date(2026, 2, 28)

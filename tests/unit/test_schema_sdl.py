@@ -22,3 +22,12 @@ def test_every_mutation_returns_a_union_with_a_typed_error() -> None:
         name = "".join(p.capitalize() for p in field.python_name.split("_"))
         assert f"union {name}Result = {name}Success | {name}Error" in text
         assert f"enum {name}ErrorCode" in text
+
+
+def test_the_grounds_of_every_case_kind_are_documented_for_the_frontend() -> None:
+    from domain.workflows.definitions import DEFINITIONS
+
+    text = SDL_PATH.read_text(encoding="utf-8")
+    for definition in DEFINITIONS.values():
+        for grounds in definition.grounds:
+            assert grounds in text, (definition.kind, grounds)

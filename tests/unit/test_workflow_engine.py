@@ -249,3 +249,85 @@ def test_no_sequence_of_allowed_operations_breaks_the_status(sequence: list[tupl
         assert not (d.missing and d.status.state is StudentState.DECEASED)  # never cancelled while missing
         assert d.number == "G1"  # the number never changes
         assert d.status.school_code not in d.former_school_codes
+
+
+def _extension(current_until: date, until: date) -> Case:
+    suspended = replace(
+        dossier(),
+        status=replace(dossier().status, state=StudentState.SUSPENDED),
+        suspension_until=current_until,
+        suspension_grounds="ILLNESS",
+    )
+    facts = Facts(suspended, A, None, "LONG_LEAVE", {"untilDate": until}, NOW.date())
+    return open_case(
+        DEFINITIONS[CaseKind.SUSPENSION_EXTENSION], facts, reg(A), case_id="case-x", now=NOW, calendar=CAL,
+        evidence=(APPLICATION,), comment=None,
+    )
+
+
+@pytest.mark.parametrize("days", [0, -1, -120])
+def test_an_extension_ends_after_the_current_suspension(days: int) -> None:
+    current = NOW.date() + timedelta(days=60)
+    with pytest.raises(DomainError) as e:
+        _extension(current, current + timedelta(days=days))
+    assert (e.value.code, e.value.field) == ("NOT_AN_EXTENSION", "params.untilDate")
+
+
+def test_an_extension_is_for_at_most_a_year_from_the_current_end() -> None:
+    current = NOW.date() + timedelta(days=60)
+    assert _extension(current, current + timedelta(days=365)).params["untilDate"] == current + timedelta(days=365)
+    with pytest.raises(DomainError) as e:
+        _extension(current, current + timedelta(days=366))
+    assert e.value.code == "TOO_LONG"
+
+
+def _migrant_dropout(d: Dossier) -> Case:
+    facts = Facts(d, A, None, None, {"addressees": "纬五路街道；金水区教育局"}, NOW.date())
+    return open_case(DEFINITIONS[CaseKind.DROPOUT_REPORT], facts, reg(A), case_id="case-d", now=NOW, calendar=CAL, evidence=(), comment=None)
+
+
+def test_migrant_handover_is_due_at_the_end_of_term_names_the_household_county_and_frees_the_student() -> None:
+    from_elsewhere = replace(
+        dossier(),
+        flags=Flags(migrant_child=True),
+        basic=replace(dossier().basic, household_place="411502"),  # 信阳市浉河区
+        open_business="case-d",
+    )
+    case = _migrant_dropout(from_elsewhere)
+    assert case.parties["HOUSEHOLD_DEPARTMENT"] == "411502"
+    case = step(case, reg(A)).case
+    acknowledged = step(case, dept("410105"))
+    assert acknowledged.case.state is CaseState.OPEN and acknowledged.case.due == date(2027, 1, 31)  # end of the autumn term
+    after = from_elsewhere
+    for effect in acknowledged.effects:
+        after = effect(after, acknowledged.case)
+    assert after.status.state is StudentState.DROPPED_OUT and after.open_business is None  # a resumption can be opened
+    # the household county comes from the resident ID when no household place is recorded
+    by_id = replace(dossier(), flags=Flags(migrant_child=True), id_document=parse_id_document(IdDocKind.RESIDENT_ID, "360426199101010071"))
+    assert _migrant_dropout(by_id).parties["HOUSEHOLD_DEPARTMENT"] == "360426"
+    with pytest.raises(DomainError) as e:
+        _migrant_dropout(replace(dossier(), flags=Flags(migrant_child=True)))  # neither: where would it go?
+    assert e.value.code == "HOUSEHOLD_PLACE_REQUIRED"
+
+
+def test_a_sanction_never_changes_the_status() -> None:
+    sanction = DEFINITIONS[CaseKind.SANCTION_RECORD]
+    params = {"untilDate": NOW.date() + timedelta(days=90), "sanctionReason": "多次打架"}
+    case = open_case(
+        sanction, Facts(dossier(), A, None, "DEMERIT", params, NOW.date()), reg(A), case_id="case-s", now=NOW, calendar=CAL,
+        evidence=(EvidenceFact("doc-s", EvidenceKind.SANCTION_DECISION, "application/pdf"),), comment=None,
+    )
+    case = step(case, reg(A)).case
+    done = step(case, dept("410105"))
+    after = dossier()
+    for effect in done.effects:
+        after = effect(after, done.case)
+    assert after.sanction_until == params["untilDate"] and after.status == dossier().status
+
+
+def test_a_step_that_released_the_business_cannot_be_returned_into_one_that_holds_it() -> None:
+    migrant = replace(dossier(), flags=Flags(migrant_child=True), basic=replace(dossier().basic, household_place="411502"))
+    case = step(step(_migrant_dropout(migrant), reg(A)).case, dept("410105")).case
+    with pytest.raises(DomainError) as e:
+        step(case, dept("410105"), Decision.RETURN, comment="重新确认")
+    assert e.value.code == "CANNOT_RETURN"
