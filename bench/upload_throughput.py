@@ -59,6 +59,12 @@ def run_parallel(work, count: int, concurrency: int) -> tuple[list[float], float
     return latencies, time.perf_counter() - started
 
 
+def _searchable(path: Path) -> Path:
+    """PostgreSQL runs as the `postgres` user when we are root: it must reach the dir."""
+    path.chmod(0o711)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=40)
@@ -66,7 +72,7 @@ def main() -> None:
     configure_logging("WARNING")
     body = scanned_jpeg()
     mb = len(body) / 1e6
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(Path(tmp)) as ep:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(_searchable(Path(tmp))) as ep:
         settings = Settings(
             app_env="test",
             mongodb_uri=ep.mongodb_uri,

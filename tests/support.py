@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -30,8 +32,22 @@ EXTERNAL = bool(os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"))
 
 
 @contextmanager
-def backing_services(data_dir: Path) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
-    """The servers named in the environment, or freshly started embedded ones."""
+def services_dir() -> Iterator[Path]:
+    """A temp dir the embedded servers can use: PostgreSQL runs as the `postgres` user
+    when we are root, and pytest's own temp dirs (mode 0700 under /tmp/pytest-of-root)
+    are closed to it. This one is searchable, not listable, by other users."""
+    path = Path(tempfile.mkdtemp(prefix="xueji-services-"))
+    path.chmod(0o711)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def backing_services(log_dir: Path | None = None) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
+    """The servers named in the environment, or freshly started embedded ones (data in a
+    temp dir removed afterwards, logs in `log_dir` when given, kept for a failed test)."""
     if EXTERNAL:
         yield (
             Endpoints(
@@ -43,9 +59,10 @@ def backing_services(data_dir: Path) -> Iterator[tuple[Endpoints, EmbeddedServic
             None,
         )
         return
-    services = EmbeddedServices(data_dir)
-    with services as endpoints:
-        yield endpoints, services
+    with services_dir() as data_dir:
+        services = EmbeddedServices(data_dir, ephemeral=True, log_dir=log_dir)
+        with services as endpoints:
+            yield endpoints, services
 
 
 def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
