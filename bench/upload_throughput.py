@@ -26,6 +26,7 @@ from api.auth import mint_token
 from api.logging import configure_logging
 from api.settings import Settings
 from domain.identity import mod11_check_digit
+from scripts.init_cmd import s3_admin_client
 from storage.embedded import EmbeddedServices, free_port
 from storage.setup import prepare
 
@@ -79,11 +80,13 @@ def main() -> None:
             s3_endpoint=ep.s3_endpoint,
             s3_access_key=ep.s3_access_key,
             s3_secret_key=SecretStr(ep.s3_secret_key),
+            s3_admin_access_key=ep.s3_admin_access_key,
+            s3_admin_secret_key=SecretStr(ep.s3_admin_secret_key),
             jwt_secret=SecretStr(secrets.token_urlsafe(48)),
             log_level="WARNING",
         )
         assert settings.mongodb_uri is not None
-        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_client(settings), settings.s3_evidence_bucket, demo=True))
+        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings), settings.s3_evidence_bucket, demo=True))
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -32,7 +32,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -51,21 +51,31 @@ class ServiceStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where the API finds its backing services."""
+    """Where the API finds its backing services. The admin S3 identity creates the
+    object-locked bucket (init, serve, tests); the API runs with the other one only."""
 
     mongodb_uri: str
     s3_endpoint: str
     s3_access_key: str
     s3_secret_key: str
+    s3_admin_access_key: str = ""
+    s3_admin_secret_key: str = ""
 
     def as_env(self) -> dict[str, str]:
-        return {
+        env = {
             "MONGODB_URI": self.mongodb_uri,
             "S3_ENDPOINT": self.s3_endpoint,
             "S3_ACCESS_KEY": self.s3_access_key,
             "S3_SECRET_KEY": self.s3_secret_key,
             "S3_SECURE": "false",
         }
+        if self.s3_admin_access_key:
+            env["S3_ADMIN_ACCESS_KEY"] = self.s3_admin_access_key
+            env["S3_ADMIN_SECRET_KEY"] = self.s3_admin_secret_key
+        return env
+
+    def without_admin(self) -> Endpoints:
+        return replace(self, s3_admin_access_key="", s3_admin_secret_key="")
 
 
 def free_port() -> int:
@@ -305,25 +315,75 @@ def _postgres_check(data: Path) -> Callable[[], bool]:
     return check
 
 
-def _s3_credentials(config_path: Path) -> tuple[str, str]:
-    """Credentials for the local S3 gateway: generated once per data dir, never a default."""
+API_IDENTITY = "xueji-api"
+ADMIN_IDENTITY = "xueji-admin"
+# What the API may do in the store, and nothing else: no DeleteObject / DeleteObjectVersion,
+# no BypassGovernanceRetention, no bucket administration (SeaweedFS evaluates this policy
+# per resolved S3 action; its coarse `Write` action would also allow deletes).
+API_ACTIONS = (
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:GetBucketLocation",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:PutObjectRetention",
+    "s3:GetObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:GetObjectLegalHold",
+)
+
+
+@dataclass(frozen=True)
+class _S3Identities:
+    access: str
+    secret: str
+    admin_access: str
+    admin_secret: str
+
+
+def _s3_identities(config_path: Path) -> _S3Identities:
+    """Two identities for the local S3 gateway, generated once per data dir (never a
+    default): the API's, limited by a policy to API_ACTIONS, and an admin that creates
+    buckets. A config from before the split (one Admin identity) is replaced."""
     if config_path.exists():
-        cred = json.loads(config_path.read_text())["identities"][0]["credentials"][0]
-        return cred["accessKey"], cred["secretKey"]
-    access, secret = "xueji-" + secrets.token_hex(6), secrets.token_urlsafe(30)
+        config = json.loads(config_path.read_text())
+        by_name = {i["name"]: i["credentials"][0] for i in config.get("identities", [])}
+        if {API_IDENTITY, ADMIN_IDENTITY} <= by_name.keys() and config.get("policies"):
+            api, admin = by_name[API_IDENTITY], by_name[ADMIN_IDENTITY]
+            return _S3Identities(api["accessKey"], api["secretKey"], admin["accessKey"], admin["secretKey"])
+    found = _S3Identities(
+        "xueji-" + secrets.token_hex(6),
+        secrets.token_urlsafe(30),
+        "xueji-admin-" + secrets.token_hex(6),
+        secrets.token_urlsafe(30),
+    )
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": list(API_ACTIONS), "Resource": ["arn:aws:s3:::*", "arn:aws:s3:::*/*"]}
+        ],
+    }
     config = {
         "identities": [
             {
-                "name": "xueji-api",
-                "credentials": [{"accessKey": access, "secretKey": secret}],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
-        ]
+                "name": API_IDENTITY,
+                "credentials": [{"accessKey": found.access, "secretKey": found.secret}],
+                "policyNames": [API_IDENTITY],
+            },
+            {
+                "name": ADMIN_IDENTITY,
+                "credentials": [{"accessKey": found.admin_access, "secretKey": found.admin_secret}],
+                "actions": ["Admin"],
+            },
+        ],
+        "policies": [{"name": API_IDENTITY, "content": json.dumps(policy)}],
     }
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(config))
     config_path.chmod(0o600)
-    return access, secret
+    return found
 
 
 class EmbeddedServices:
@@ -505,7 +565,7 @@ class EmbeddedServices:
     # -- all --------------------------------------------------------------------------
     def start(self) -> Endpoints:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        access, secret = _s3_credentials(self.data_dir / "seaweedfs" / "s3.json")
+        ids = _s3_identities(self.data_dir / "seaweedfs" / "s3.json")
         try:
             # SeaweedFS comes up while the cluster is created and started; FerretDB needs
             # PostgreSQL.
@@ -520,8 +580,10 @@ class EmbeddedServices:
         self.endpoints = Endpoints(
             mongodb_uri=f"mongodb://127.0.0.1:{self.mongo_port}/",
             s3_endpoint=f"127.0.0.1:{self.s3_port}",
-            s3_access_key=access,
-            s3_secret_key=secret,
+            s3_access_key=ids.access,
+            s3_secret_key=ids.secret,
+            s3_admin_access_key=ids.admin_access,
+            s3_admin_secret_key=ids.admin_secret,
         )
         return self.endpoints
 
@@ -546,10 +608,11 @@ RUNNING_FILE = "run/endpoints.json"
 
 
 def publish_endpoints(data_dir: Path, endpoints: Endpoints) -> Path:
-    """While `serve` runs, where its embedded servers listen (for the other commands)."""
+    """While `serve` runs, where its embedded servers listen (for the other commands, which
+    get the API's identity, not the admin's)."""
     path = data_dir / RUNNING_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(endpoints.__dict__))
+    path.write_text(json.dumps(endpoints.without_admin().__dict__))
     path.chmod(0o600)
     return path
 

@@ -22,9 +22,10 @@ import uvicorn
 from pydantic import SecretStr
 from pymongo import monitoring
 
-from api.app import create_app, s3_client
+from api.app import create_app
 from api.auth import mint_token
 from api.settings import Settings
+from scripts.init_cmd import s3_admin_client
 from storage.embedded import EmbeddedServices, Endpoints, free_port
 from storage.setup import prepare
 
@@ -55,6 +56,8 @@ def backing_services(log_dir: Path | None = None) -> Iterator[tuple[Endpoints, E
                 s3_endpoint=os.environ["S3_ENDPOINT"],
                 s3_access_key=os.environ.get("S3_ACCESS_KEY", ""),
                 s3_secret_key=os.environ.get("S3_SECRET_KEY", ""),
+                s3_admin_access_key=os.environ.get("S3_ADMIN_ACCESS_KEY", ""),
+                s3_admin_secret_key=os.environ.get("S3_ADMIN_SECRET_KEY", ""),
             ),
             None,
         )
@@ -75,6 +78,8 @@ def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
         "s3_endpoint": endpoints.s3_endpoint,
         "s3_access_key": endpoints.s3_access_key,
         "s3_secret_key": SecretStr(endpoints.s3_secret_key),
+        "s3_admin_access_key": endpoints.s3_admin_access_key or None,
+        "s3_admin_secret_key": SecretStr(endpoints.s3_admin_secret_key) if endpoints.s3_admin_access_key else None,
         "s3_secure": os.environ.get("S3_SECURE", "false") == "true",
         "s3_evidence_bucket": f"xueji-test-{suffix}",
         "jwt_secret": SecretStr(secrets.token_urlsafe(48)),
@@ -109,7 +114,9 @@ class ApiServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.commands = CommandCounter()
-        app = create_app(settings, mongo_listeners=[self.commands])
+        # The API gets its own S3 identity only; the admin one is for `prepare`.
+        api_settings = settings.replace(s3_admin_access_key=None, s3_admin_secret_key=None)
+        app = create_app(api_settings, mongo_listeners=[self.commands])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
@@ -120,7 +127,7 @@ class ApiServer:
             prepare(
                 self.settings.mongodb_uri,
                 self.settings.mongodb_database,
-                s3_client(self.settings),
+                s3_admin_client(self.settings),
                 self.settings.s3_evidence_bucket,
                 demo=seed,
             )
