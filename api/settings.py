@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_secure: bool = False
     s3_evidence_bucket: str = "xueji-evidence"
+    # Only the init step (bucket creation) uses the admin identity; the API never does.
+    s3_admin_access_key: str | None = None
+    s3_admin_secret_key: SecretStr | None = None
 
     s3_public_endpoint: str | None = Field(
         default=None, description="host:port that browsers reach, for presigned links (default: S3_ENDPOINT)"
@@ -106,6 +109,12 @@ class Settings(BaseSettings):
             s3_secret = self.s3_secret_key.get_secret_value() if self.s3_secret_key else ""
             if len(s3_secret) < 16 or s3_secret.lower() in KNOWN_WEAK_SECRETS:
                 problems.append("S3_SECRET_KEY must be set to a non-default secret of 16+ characters")
+        if self.s3_admin_access_key is not None or self.s3_admin_secret_key is not None:
+            admin_secret = self.s3_admin_secret_key.get_secret_value() if self.s3_admin_secret_key else ""
+            if not self.s3_admin_access_key:
+                problems.append("S3_ADMIN_ACCESS_KEY must be set with S3_ADMIN_SECRET_KEY")
+            if len(admin_secret) < 16 or admin_secret.lower() in KNOWN_WEAK_SECRETS:
+                problems.append("S3_ADMIN_SECRET_KEY must be set to a non-default secret of 16+ characters")
         if problems:
             raise ValueError(f"refusing to start with APP_ENV={self.app_env.value}: " + "; ".join(problems))
         return self

@@ -26,6 +26,7 @@ from api.auth import mint_token
 from api.logging import configure_logging
 from api.settings import Settings
 from domain.identity import mod11_check_digit
+from scripts.init_cmd import s3_admin_client
 from storage.embedded import EmbeddedServices, free_port
 from storage.setup import prepare
 
@@ -59,6 +60,12 @@ def run_parallel(work, count: int, concurrency: int) -> tuple[list[float], float
     return latencies, time.perf_counter() - started
 
 
+def _searchable(path: Path) -> Path:
+    """PostgreSQL runs as the `postgres` user when we are root: it must reach the dir."""
+    path.chmod(0o711)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=40)
@@ -66,18 +73,20 @@ def main() -> None:
     configure_logging("WARNING")
     body = scanned_jpeg()
     mb = len(body) / 1e6
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(Path(tmp)) as ep:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(_searchable(Path(tmp))) as ep:
         settings = Settings(
             app_env="test",
             mongodb_uri=ep.mongodb_uri,
             s3_endpoint=ep.s3_endpoint,
             s3_access_key=ep.s3_access_key,
             s3_secret_key=SecretStr(ep.s3_secret_key),
+            s3_admin_access_key=ep.s3_admin_access_key,
+            s3_admin_secret_key=SecretStr(ep.s3_admin_secret_key),
             jwt_secret=SecretStr(secrets.token_urlsafe(48)),
             log_level="WARNING",
         )
         assert settings.mongodb_uri is not None
-        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_client(settings), settings.s3_evidence_bucket, demo=True))
+        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings), settings.s3_evidence_bucket, demo=True))
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False))
         thread = threading.Thread(target=server.run, daemon=True)

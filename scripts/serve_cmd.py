@@ -52,7 +52,8 @@ def main() -> None:
         print(f"\n  学籍 archive API: {explorer}", flush=True)
         print("  accounts: ./scripts/token --list    token: ./scripts/token LOGIN", flush=True)
         print('  then send "Authorization: Bearer <token>" with each request\n', flush=True)
-        uvicorn.run(create_app(ready), host=ready.host, port=ready.port, log_config=None, access_log=False)
+        api = ready.replace(s3_admin_access_key=None, s3_admin_secret_key=None)  # init only
+        uvicorn.run(create_app(api), host=api.host, port=api.port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Idempotent preparation of a deployment: the object-locked evidence bucket, indexes and
 (for development and demos) the demo data. Run by `scripts/serve`, the compose init and
-the tests; running it again changes nothing."""
+the tests; running it again changes nothing.
+
+`minio` is a client with the admin S3 identity: creating a bucket with object lock is
+bucket administration, which the API's identity may not do."""
 
 from __future__ import annotations
 

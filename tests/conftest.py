@@ -8,14 +8,27 @@ import pytest
 from pymongo import MongoClient
 
 from api.settings import Settings
-from storage.embedded import Endpoints
+from storage.embedded import EmbeddedServices, Endpoints
 from tests.support import ApiServer, GraphQLClient, backing_services, settings_for
 
 
 @pytest.fixture(scope="session")
-def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
-    with backing_services(tmp_path_factory.mktemp("services")) as (found, _):
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
+    with backing_services(tmp_path_factory.mktemp("services")) as found:
         yield found
+
+
+@pytest.fixture(scope="session")
+def endpoints(services: tuple[Endpoints, EmbeddedServices | None]) -> Endpoints:
+    return services[0]
+
+
+@pytest.fixture(scope="session")
+def embedded(services: tuple[Endpoints, EmbeddedServices | None]) -> EmbeddedServices:
+    """The session's embedded servers; tests that inspect them skip against external ones."""
+    if services[1] is None:
+        pytest.skip("inspects the embedded servers")
+    return services[1]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +22,10 @@ import uvicorn
 from pydantic import SecretStr
 from pymongo import monitoring
 
-from api.app import create_app, s3_client
+from api.app import create_app
 from api.auth import mint_token
 from api.settings import Settings
+from scripts.init_cmd import s3_admin_client
 from storage.embedded import EmbeddedServices, Endpoints, free_port
 from storage.indexes import QueryShape
 from storage.setup import prepare
@@ -31,8 +34,22 @@ EXTERNAL = bool(os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"))
 
 
 @contextmanager
-def backing_services(data_dir: Path) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
-    """The servers named in the environment, or freshly started embedded ones."""
+def services_dir() -> Iterator[Path]:
+    """A temp dir the embedded servers can use: PostgreSQL runs as the `postgres` user
+    when we are root, and pytest's own temp dirs (mode 0700 under /tmp/pytest-of-root)
+    are closed to it. This one is searchable, not listable, by other users."""
+    path = Path(tempfile.mkdtemp(prefix="xueji-services-"))
+    path.chmod(0o711)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def backing_services(log_dir: Path | None = None) -> Iterator[tuple[Endpoints, EmbeddedServices | None]]:
+    """The servers named in the environment, or freshly started embedded ones (data in a
+    temp dir removed afterwards, logs in `log_dir` when given, kept for a failed test)."""
     if EXTERNAL:
         yield (
             Endpoints(
@@ -40,13 +57,16 @@ def backing_services(data_dir: Path) -> Iterator[tuple[Endpoints, EmbeddedServic
                 s3_endpoint=os.environ["S3_ENDPOINT"],
                 s3_access_key=os.environ.get("S3_ACCESS_KEY", ""),
                 s3_secret_key=os.environ.get("S3_SECRET_KEY", ""),
+                s3_admin_access_key=os.environ.get("S3_ADMIN_ACCESS_KEY", ""),
+                s3_admin_secret_key=os.environ.get("S3_ADMIN_SECRET_KEY", ""),
             ),
             None,
         )
         return
-    services = EmbeddedServices(data_dir)
-    with services as endpoints:
-        yield endpoints, services
+    with services_dir() as data_dir:
+        services = EmbeddedServices(data_dir, ephemeral=True, log_dir=log_dir)
+        with services as endpoints:
+            yield endpoints, services
 
 
 def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
@@ -59,6 +79,8 @@ def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
         "s3_endpoint": endpoints.s3_endpoint,
         "s3_access_key": endpoints.s3_access_key,
         "s3_secret_key": SecretStr(endpoints.s3_secret_key),
+        "s3_admin_access_key": endpoints.s3_admin_access_key or None,
+        "s3_admin_secret_key": SecretStr(endpoints.s3_admin_secret_key) if endpoints.s3_admin_access_key else None,
         "s3_secure": os.environ.get("S3_SECURE", "false") == "true",
         "s3_evidence_bucket": f"xueji-test-{suffix}",
         "jwt_secret": SecretStr(secrets.token_urlsafe(48)),
@@ -118,7 +140,9 @@ class ApiServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.commands = CommandCounter()
-        app = create_app(settings, mongo_listeners=[self.commands])
+        # The API gets its own S3 identity only; the admin one is for `prepare`.
+        api_settings = settings.replace(s3_admin_access_key=None, s3_admin_secret_key=None)
+        app = create_app(api_settings, mongo_listeners=[self.commands])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
@@ -129,7 +153,7 @@ class ApiServer:
             prepare(
                 self.settings.mongodb_uri,
                 self.settings.mongodb_database,
-                s3_client(self.settings),
+                s3_admin_client(self.settings),
                 self.settings.s3_evidence_bucket,
                 demo=seed,
             )

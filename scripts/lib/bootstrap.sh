@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
 # Everything a fresh machine (Python 3.11+, Go, apt-get) needs before serving or testing:
-# libmagic, uv, the locked Python environment in .venv, and the FerretDB binary.
+# libmagic, PostgreSQL's server binaries, uv, the locked Python environment in .venv, and
+# the FerretDB binary.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    $sudo apt-get update -qq >&2
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
 if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
   echo "installing libmagic1 (python-magic needs it)..." >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libmagic1 >&2
+  apt_install libmagic1
+fi
+
+# FerretDB runs on a private PostgreSQL cluster that storage/embedded.py creates with
+# initdb under the data dir; the package's own system-wide cluster is neither created nor
+# started (create_main_cluster = false is set before the server package is installed).
+if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null \
+   || ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  echo "installing postgresql (the embedded FerretDB stores its data in it)..." >&2
+  apt_install postgresql-common
+  $sudo sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
+    /etc/postgresql-common/createcluster.conf
+  apt_install postgresql
 fi
 
 if command -v uv >/dev/null 2>&1; then

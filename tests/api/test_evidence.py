@@ -16,6 +16,7 @@ from PIL import Image
 
 from api.app import s3_client
 from api.settings import Settings
+from scripts.init_cmd import s3_admin_client
 from tests import scans
 from tests.factories import ENROL, enrolment
 from tests.support import ApiServer, GraphQLClient
@@ -229,13 +230,15 @@ def test_legal_hold_by_archivists_only_and_enforced_by_the_store(
     assert s3.is_object_legal_hold_enabled(settings.s3_evidence_bucket, key, version_id=vid)
     assert gql_module(HOLD, {"input": {**payload, "hold": False}}, as_="zhengzhou.archivist")["setLegalHold"]["document"] == {"legalHold": False}
     assert not s3.is_object_legal_hold_enabled(settings.s3_evidence_bucket, key, version_id=vid)
-    # the store enforces holds on its own: a scratch object without retention
-    scratch = s3.put_object(settings.s3_evidence_bucket, "scratch/held", io.BytesIO(b"x"), 1)
-    s3.enable_object_legal_hold(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
+    # the store enforces holds on its own, even for the admin identity (the API's may not
+    # delete at all): a scratch object without retention
+    admin = s3_admin_client(settings)
+    scratch = admin.put_object(settings.s3_evidence_bucket, "scratch/held", io.BytesIO(b"x"), 1)
+    admin.enable_object_legal_hold(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
     with pytest.raises(S3Error):
-        s3.remove_object(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
-    s3.disable_object_legal_hold(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
-    s3.remove_object(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
+        admin.remove_object(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
+    admin.disable_object_legal_hold(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
+    admin.remove_object(settings.s3_evidence_bucket, "scratch/held", version_id=scratch.version_id)
 
 
 def test_uploads_are_audited(gql_module: GraphQLClient, student: str, db: Any) -> None:

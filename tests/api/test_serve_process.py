@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from storage.embedded import PROJECT_ROOT, free_port
-from tests.support import EXTERNAL
+from tests.support import EXTERNAL, services_dir
 
 pytestmark = pytest.mark.skipif(EXTERNAL, reason="exercises the embedded default")
 
@@ -56,11 +56,53 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], data_dir: Path) -> Non
     raise AssertionError("serve did not become ready")
 
 
-def _wait_gone(data_dir: Path, timeout: float = 20) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while (left := _processes_using(data_dir)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`: the servers and PostgreSQL's own workers."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    left = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            left.add(pid)
     return left
+
+
+def _wait_gone(data_dir: Path, before: set[int], timeout: float = 20) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while ((left := _processes_using(data_dir)) or _alive(before)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left + sorted(_alive(before))
+
+
+def _names(pids: set[int]) -> list[str]:
+    names = []
+    for pid in pids:
+        try:
+            names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            continue
+    return names
 
 
 def _token(data_dir: Path, login: str) -> str:
@@ -72,12 +114,20 @@ def _token(data_dir: Path, login: str) -> str:
     return out.stdout.strip()
 
 
-def test_serve_answers_with_a_minted_token_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
+def test_serve_answers_with_a_minted_token_and_ctrl_c_leaves_nothing() -> None:
+    with services_dir() as data_dir:
+        _serve_ctrl_c_and_kill(data_dir)
+
+
+def _serve_ctrl_c_and_kill(tmp_path: Path) -> None:
     port = free_port()
     proc = _serve(tmp_path, port)
     try:
         _wait_ready(port, proc, tmp_path)
-        assert len(_processes_using(tmp_path)) == 2  # FerretDB and SeaweedFS
+        assert len(_processes_using(tmp_path)) == 3  # PostgreSQL, FerretDB and SeaweedFS
+        started = _descendants(proc.pid)
+        names = _names(started)
+        assert {"postgres", "weed"} <= set(names) and any(n.startswith("ferretdb") for n in names), names
         token = _token(tmp_path, "zhongmou.dept")
         body = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
@@ -90,7 +140,7 @@ def test_serve_answers_with_a_minted_token_and_ctrl_c_leaves_nothing(tmp_path: P
         httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": mutation}, headers={"Authorization": f"Bearer {token}"})
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
-        assert _wait_gone(tmp_path) == []
+        assert _wait_gone(tmp_path, started) == []
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -105,9 +155,10 @@ def test_serve_answers_with_a_minted_token_and_ctrl_c_leaves_nothing(tmp_path: P
             headers={"Authorization": f"Bearer {_token(tmp_path, 'zhongmou.dept')}"},
         ).json()
         assert body["data"]["school"]["phone"] == "0371-62100000"
-        proc.kill()  # even when killed outright, the children follow
+        started = _descendants(proc.pid)
+        proc.kill()  # even when killed outright, the children (and PostgreSQL's) follow
         proc.wait()
-        assert _wait_gone(tmp_path) == []
+        assert _wait_gone(tmp_path, started) == []
     finally:
         if proc.poll() is None:
             proc.kill()

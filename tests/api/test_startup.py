@@ -6,14 +6,15 @@ import asyncio
 
 import pytest
 
-from api.app import create_app, s3_client
+from api.app import create_app
 from api.settings import Settings
+from scripts.init_cmd import s3_admin_client
 from storage.evidence_store import BucketNotLocked
 
 
 def test_refuses_a_bucket_without_object_lock(settings: Settings) -> None:
     plain = settings.replace(s3_evidence_bucket=settings.s3_evidence_bucket + "-plain")
-    s3_client(plain).make_bucket(plain.s3_evidence_bucket)  # no object lock
+    s3_admin_client(plain).make_bucket(plain.s3_evidence_bucket)  # no object lock
     app = create_app(plain)
 
     async def start() -> None:

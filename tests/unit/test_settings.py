@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -67,3 +68,24 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("PORT", "9123")
     settings = Settings()
     assert settings.port == 9123 and settings.app_env.value == "test"
+
+
+def test_admin_s3_credentials_are_optional_but_never_weak_outside_development() -> None:
+    base: dict[str, Any] = {
+        "app_env": "production",
+        "jwt_algorithm": "RS256",
+        "jwt_public_key": "-----BEGIN PUBLIC KEY-----",
+        "s3_endpoint": "minio:9000",
+        "s3_access_key": "xueji-api",
+        "s3_secret_key": SecretStr("a-long-generated-secret"),
+    }
+    assert Settings(**base).s3_admin_access_key is None  # the API runs without them
+    for weak in ("minioadmin", "short", ""):
+        with pytest.raises(ValidationError, match="S3_ADMIN_SECRET_KEY"):
+            Settings(**base, s3_admin_access_key="root", s3_admin_secret_key=SecretStr(weak))
+    with pytest.raises(ValidationError, match="S3_ADMIN_ACCESS_KEY"):
+        Settings(**base, s3_admin_secret_key=SecretStr("another-long-generated-secret"))
+    ok = Settings(**base, s3_admin_access_key="root", s3_admin_secret_key=SecretStr("another-long-generated-secret"))
+    assert ok.s3_admin_access_key == "root"
+    dev = Settings(app_env="development", s3_admin_access_key="root", s3_admin_secret_key=SecretStr("minioadmin"))
+    assert dev.s3_admin_secret_key is not None
