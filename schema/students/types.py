@@ -18,6 +18,7 @@ from domain.ports import HistoryEntry as DomainHistoryEntry
 from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
 from schema.context import Info
 from domain.workflows.engine import CaseKind, CaseState
 from schema.cases.types import Case
@@ -370,10 +371,21 @@ class Student:
     async def documents(self, info: Info) -> list[Document]:
         return [Document(document=x) for x in await info.context.stores.documents.for_dossier(self.dossier.id)]
 
-    @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first.")
-    async def section_entries(self, info: Info, section: SectionType | None = None) -> list[SectionEntry]:  # type: ignore[valid-type]
-        entries = await info.context.stores.sections.entries(self.dossier.id, section)
-        return [SectionEntry.of(e) for e in entries]
+    @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first, a page at a time.")
+    async def section_entries(
+        self,
+        info: Info,
+        section: SectionType | None = None,  # type: ignore[valid-type]
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[SectionEntry]:
+        page = await info.context.stores.sections.entries(
+            self.dossier.id,
+            Section(section) if section else None,
+            after=decode_cursor("section-entry", after),
+            first=check_first(first, info.context.page_size_max),
+        )
+        return connection("section-entry", page.map(SectionEntry.of))
 
 
 # Basic-data fields whose old and new values are personal data (Art. 24, R-A6).

@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -21,7 +21,7 @@ from api.app import s3_client
 from api.settings import Settings
 from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, connect
-from storage.transitions import TransitionLog, entry_hash, entry_id
+from storage.transitions import TransitionLog, entry_hash, entry_id, repair_projections
 from tests import scans
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.factories import ENROL, enrolment
@@ -149,6 +149,41 @@ def test_a_claim_whose_projection_never_happened_is_projected_by_the_next_access
     seen = gql("query($n: String!) { student(number: $n) { className } }", {"n": number}, as_="weiwu.registrar")
     assert seen["student"]["className"] == "二(3)班"
     assert db.students.find_one({"_id": number})["version"] == live["version"] + 1
+
+
+def _crash_after_claim(db: Any, collection: str, aggregate: str, key: str, **changes: Any) -> int:
+    """Claim the next version of an aggregate as a writer would, and stop before projecting."""
+    live = db[collection].find_one({"_id": key})
+    state = {**{k: v for k, v in live.items() if k not in ("_id", "version", "log_hash")}, **changes}
+    version: int = live["version"] + 1
+    entry = {
+        "_id": entry_id(aggregate, key, version), "aggregate": aggregate, "aggregate_id": key, "version": version,
+        "at": datetime.now(UTC), "day": datetime.now(UTC).date().isoformat(), "actor": "crashed", "request_id": None,
+        "action": "UPDATED", "change": None, "state": state, "prev_hash": live.get("log_hash"),
+    }
+    entry["hash"] = entry_hash(entry)
+    db.transitions.insert_one(entry)
+    return version
+
+
+def test_a_crashed_claim_is_completed_by_the_next_writer_without_losing_either_change(gql: GraphQLClient, db: Any) -> None:
+    number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 5, 6))
+    claimed = _crash_after_claim(db, "students", "student", number, class_name="二(4)班")
+    update = """mutation($input: UpdateDossierInput!) { updateDossier(input: $input) { __typename
+      ... on UpdateDossierSuccess { student { className studyMode } } ... on UpdateDossierError { code } } }"""
+    result = gql(update, {"input": {"number": number, "studyMode": "2"}}, as_="weiwu.registrar")["updateDossier"]
+    assert result == {"__typename": "UpdateDossierSuccess", "student": {"className": "二(4)班", "studyMode": "2"}}
+    assert db.students.find_one({"_id": number})["version"] == claimed + 1
+
+
+def test_the_daily_sweep_projects_claims_nobody_touched_again(gql: GraphQLClient, settings: Settings, db: Any) -> None:
+    number, case_id = _suspension(gql)
+    claimed = _crash_after_claim(db, "cases", "case", case_id, comment_probe="after the crash")
+    assert db.cases.find_one({"_id": case_id})["version"] == claimed - 1
+    repaired = _run(settings, lambda c: repair_projections(c, [datetime.now(UTC).date()]))
+    assert repaired >= 1
+    assert db.cases.find_one({"_id": case_id})["version"] == claimed
+    assert _run(settings, lambda c: repair_projections(c, [datetime.now(UTC).date()])) == 0  # idempotent
 
 
 def test_sequence_numbers_are_unique_under_concurrent_claims(settings: Settings) -> None:

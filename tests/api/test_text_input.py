@@ -73,7 +73,7 @@ INTROSPECT = (
 SKIPPED_SCALARS = {"ID", "JSON", "Date", "DateTime", "Boolean", "Int", "Float"}
 BAD = {"control": "甲\x00乙", "newline": "甲\n乙\x07", "long": "长" * 10_001}
 # Stored state that a refused mutation must leave untouched (the audit trail records refusals).
-COLLECTIONS = ("students", "identities", "dossier_history", "corrections", "cases", "documents", "schools", "section_entries", "accounts", "reminders")
+COLLECTIONS = ("students", "identities", "transitions", "corrections", "cases", "documents", "schools", "section_entries", "accounts", "reminders")
 
 
 def _named(t: dict[str, Any]) -> tuple[str, str, bool]:
