@@ -324,7 +324,7 @@ class Student:
 
     @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
     async def cases(self, info: Info) -> list[Case]:
-        return [Case(case=c) for c in await info.context.stores.cases.for_dossier(self.dossier.id)]
+        return [Case(case=c) for c in await info.context.loaders.cases_by_dossier.load(self.dossier.id)]
 
     @strawberry.field(description="Schools that keep a read-only copy of this dossier after a transfer (Art. 19).")
     def former_school_codes(self) -> list[str]:
@@ -348,7 +348,7 @@ class Student:
             return None
         recorded = [
             c
-            for c in await info.context.stores.cases.for_dossier(self.dossier.id)
+            for c in await info.context.loaders.cases_by_dossier.load(self.dossier.id)
             if c.kind is CaseKind.SANCTION_RECORD and c.state is CaseState.COMPLETED and c.params.get("untilDate") == until
         ]
         last = recorded[-1] if recorded else None
@@ -369,7 +369,7 @@ class Student:
 
     @strawberry.field(description="Scanned evidence of this dossier (Art. 6 (2)), oldest first.")
     async def documents(self, info: Info) -> list[Document]:
-        return [Document(document=x) for x in await info.context.stores.documents.for_dossier(self.dossier.id)]
+        return [Document(document=x) for x in await info.context.loaders.documents_by_dossier.load(self.dossier.id)]
 
     @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first, a page at a time.")
     async def section_entries(
