@@ -73,6 +73,9 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
         timings: dict[str, float] = {}
         started = time.perf_counter()
         q = request.query_params
+        for name, value in q.items():
+            if "\x00" in value:  # never stored, and PostgreSQL refuses it even in a filter
+                return error_response(DomainError(name, "text cannot contain the NUL character (U+0000)", "INVALID_VALUE"))
         filename = q.get("filename") or None
         target_id = q.get("student", "")
         try:

@@ -19,6 +19,7 @@ from graphql import GraphQLError
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
+from schema.scalars import RefuseNul
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations
@@ -70,6 +71,7 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        RefuseNul,
         lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
     ]
     if not introspection:
