@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from api.auth import InvalidToken, authenticate, unauthenticated
+from api.auth import Authenticator, InvalidToken, unauthenticated
 from api.settings import Settings
 from schema.context import Context, Loaders, Stores
 
@@ -25,6 +25,7 @@ class AuthenticatedGraphQL:
         self.graphql = graphql
         self.settings = settings
         self.stores = stores
+        self.authenticate = Authenticator(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,7 +40,7 @@ class AuthenticatedGraphQL:
             await (await self.graphql.render_graphql_ide(request))(scope, receive, send)
             return
         try:
-            account = await authenticate(self.settings, request.headers.get("authorization"), self.stores().accounts)
+            account = await self.authenticate(request.headers.get("authorization"), self.stores().accounts)
         except InvalidToken as e:
             await unauthenticated(f"invalid token: {e}")(scope, receive, send)
             return

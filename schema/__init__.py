@@ -7,14 +7,17 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
@@ -33,6 +36,11 @@ from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 
 EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED"})
+# Parsed and validated documents are cached for the whole process (LRU by query text and
+# by document and rules), so a frontend's fixed set of operations is parsed and validated
+# once. Both caches are shared by every schema built with these sizes.
+PARSE_CACHE_SIZE = 512
+VALIDATION_CACHE_SIZE = 512
 
 
 @strawberry.type
@@ -65,14 +73,21 @@ def _is_internal(error: GraphQLError) -> bool:
 def build_schema(
     *, max_depth: int = 12, max_tokens: int = 4000, max_aliases: int = 15, introspection: bool = True
 ) -> strawberry.Schema:
-    # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-        lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
+    # The rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule
+    # class per instance, and the validation cache is keyed by the rule classes.
+    rules: list[type[ASTValidationRule]] = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # Factories, so that each request gets fresh extension instances; MaskErrors last.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
+    ]
     # UploadErrorCode documents the REST upload's codes; no field returns it.
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, types=[UploadErrorCode])
