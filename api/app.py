@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.errors import is_database_unavailable
 from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
@@ -115,7 +116,12 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         minio = s3_client(settings)
         # Refuse to start unless the evidence bucket is object-locked (R-E3).
         await asyncio.to_thread(check_locked_bucket, minio, settings.s3_evidence_bucket)
-        mongo = connect(settings.mongodb_uri, event_listeners=list(mongo_listeners))
+        mongo = connect(
+            settings.mongodb_uri,
+            event_listeners=list(mongo_listeners),
+            serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
+            connectTimeoutMS=settings.mongodb_timeout_ms,
+        )
         try:
             collections = Collections.of(mongo[settings.mongodb_database])
             await ensure_indexes(collections)
@@ -137,6 +143,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
         introspection=not settings.is_production,
+        unavailable=is_database_unavailable,
     )
 
     graphql = XuejiGraphQL(

@@ -7,15 +7,15 @@ request) and one decoder is reused."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 from jwt.algorithms import get_default_algorithms
 
+from api.errors import DatabaseUnavailable, is_database_unavailable
 from api.settings import JwtAlgorithm, Settings
-from starlette.responses import JSONResponse, Response
-
 from domain.accounts import Account
 from domain.ports import AccountStore
 
@@ -88,22 +88,22 @@ def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) 
 
 
 class Authenticator:
-    """The enabled account named by a valid bearer token, or InvalidToken."""
+    """The enabled account named by a valid bearer token, or InvalidToken; the account is
+    read within the database timeout, else DatabaseUnavailable."""
 
     def __init__(self, settings: Settings) -> None:
         self.verifier = TokenVerifier(settings)
+        self.timeout = settings.mongodb_timeout_ms / 1000
 
     async def __call__(self, authorization: str | None, accounts: AccountStore) -> Account:
         login = self.verifier.login(authorization)
-        account = await accounts.get(login)
+        try:
+            async with asyncio.timeout(self.timeout):
+                account = await accounts.get(login)
+        except Exception as e:
+            if isinstance(e, TimeoutError) or is_database_unavailable(e):
+                raise DatabaseUnavailable(f"the account lookup failed: {type(e).__name__}") from e
+            raise
         if account is None or account.disabled:
             raise InvalidToken("unknown or disabled account")
         return account
-
-
-def unauthenticated(reason: str) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )

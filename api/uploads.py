@@ -21,7 +21,8 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import Authenticator, InvalidToken, unauthenticated
+from api.auth import Authenticator, InvalidToken
+from api.errors import UNAUTHENTICATED_HEADERS, http_error
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.evidence import UploadLimits
@@ -58,7 +59,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
         try:
             account = await authenticate(request.headers.get("authorization"), stores().accounts)
         except InvalidToken as e:
-            return unauthenticated(f"invalid token: {e}")
+            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
         opened = stores()
         ctx = Context(
             request=request,

@@ -4,11 +4,13 @@ of the domain (jurisdiction, accounts, audit)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,9 +18,9 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from graphql import ASTValidationRule, GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.types import ExecutionContext
 
+from schema import outcomes
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
@@ -35,7 +37,6 @@ from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 
-EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED"})
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
 # once. Both caches are shared by every schema built with these sizes.
@@ -63,16 +64,31 @@ class Mutation(
     pass
 
 
-def _is_internal(error: GraphQLError) -> bool:
-    """Validation errors and our coded errors are shown; anything else is masked."""
-    if error.original_error is None:
-        return False
-    return (error.extensions or {}).get("code") not in EXPOSED_ERROR_CODES
+class XuejiSchema(strawberry.Schema):
+    """Logs every error once, by class, and gives it its stable code (schema/outcomes.py)."""
+
+    def __init__(
+        self, *args: Any, hide_suggestions: bool, unavailable: Callable[[BaseException], bool], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
+        self.unavailable = unavailable
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        outcomes.present(errors, hide_suggestions=self.hide_suggestions, unavailable=self.unavailable)
 
 
 def build_schema(
-    *, max_depth: int = 12, max_tokens: int = 4000, max_aliases: int = 15, introspection: bool = True
+    *,
+    max_depth: int = 12,
+    max_tokens: int = 4000,
+    max_aliases: int = 15,
+    introspection: bool = True,
+    unavailable: Callable[[BaseException], bool] = outcomes.never,
 ) -> strawberry.Schema:
+    """Without introspection (production) "Did you mean …?" suggestions are hidden too, so
+    that error messages do not reveal the schema. `unavailable` tells which exceptions mean
+    the database did not answer (their errors get DATABASE_UNAVAILABLE)."""
     # The rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule
     # class per instance, and the validation cache is keyed by the rule classes.
     rules: list[type[ASTValidationRule]] = [
@@ -87,7 +103,15 @@ def build_schema(
         lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
+        lambda: outcomes.MaskInternalErrors(unavailable),
     ]
     # UploadErrorCode documents the REST upload's codes; no field returns it.
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, types=[UploadErrorCode])
+    return XuejiSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        types=[UploadErrorCode],
+        execution_context_class=outcomes.executor_class(hide_suggestions=not introspection),
+        hide_suggestions=not introspection,
+        unavailable=unavailable,
+    )
