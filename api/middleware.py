@@ -23,9 +23,19 @@ from api.errors import error_for, is_database_unavailable
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 KNOWN_ROUTES = frozenset({"/graphql", "/uploads", "/healthz", "/readyz", "/metrics"})
+# Label values are bounded: any other method is OTHER, any other path `other`.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SECURITY_HEADERS = (("cache-control", "no-store"), ("x-content-type-options", "nosniff"))
 
 log = structlog.get_logger("http")
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "OTHER"
+
+
+def route_label(path: str) -> str:
+    return path if path in KNOWN_ROUTES else "other"
 
 
 class HttpMetrics:
@@ -50,8 +60,8 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        method = scope["method"]
-        route = scope["path"] if scope["path"] in KNOWN_ROUTES else "other"
+        method = method_label(scope["method"])
+        route = route_label(scope["path"])
         status = 500
         started_response = False
         started = time.perf_counter()

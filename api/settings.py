@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     page_size_max: int = 100
     graphql_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
+    metrics_token: SecretStr | None = Field(default=None, description="bearer token that /metrics requires")
+    metrics_port: int | None = Field(default=None, description="serve /metrics on this port instead (not on PORT)")
+    metrics_host: str | None = Field(default=None, description="address of METRICS_PORT (default: HOST)")
+
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""
         return type(self)(**{**self.model_dump(), **changes})

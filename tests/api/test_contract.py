@@ -213,7 +213,7 @@ def test_suggestions_are_shown_outside_production(http: httpx.Client, settings: 
     assert sum("Did you mean" in m for m in messages) == 5, messages
 
 
-def test_production_hides_suggestions_and_introspection(settings: Settings) -> None:
+def test_production_hides_suggestions_and_introspection_and_metrics(settings: Settings) -> None:
     prod = production_settings(settings)
     server = ApiServer(prod).start(seed=False)
     try:
@@ -224,5 +224,6 @@ def test_production_hides_suggestions_and_introspection(settings: Settings) -> N
             assert not [m for m in messages if any(r in m for r in revealing)], messages
             introspect = client.post("/graphql", json={"query": "{ __schema { types { name } } }"}, headers=_auth(prod)).json()
             assert introspect["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert client.get("/metrics").status_code == 404
     finally:
         server.stop()
