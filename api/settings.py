@@ -41,6 +41,9 @@ class Settings(BaseSettings):
 
     mongodb_uri: str | None = None
     mongodb_database: str = "xueji"
+    mongodb_timeout_ms: int = Field(
+        default=3000, ge=100, le=60_000, description="server selection and the per-request account lookup"
+    )
 
     s3_endpoint: str | None = None
     s3_access_key: str | None = None
@@ -75,6 +78,11 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 4000
     graphql_max_aliases: int = 15
     page_size_max: int = 100
+    graphql_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    metrics_token: SecretStr | None = Field(default=None, description="bearer token that /metrics requires")
+    metrics_port: int | None = Field(default=None, description="serve /metrics on this port instead (not on PORT)")
+    metrics_host: str | None = Field(default=None, description="address of METRICS_PORT (default: HOST)")
 
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""

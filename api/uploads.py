@@ -21,7 +21,8 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import InvalidToken, authenticate, unauthenticated
+from api.auth import Authenticator, InvalidToken
+from api.errors import UNAUTHENTICATED_HEADERS, http_error
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.ports import ConcurrentWrite
@@ -54,12 +55,13 @@ def error_response(error: DomainError) -> Response:
 
 def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callable[[Request], object]:
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_pixels, settings.upload_max_pages)
+    authenticate = Authenticator(settings)
 
     async def upload(request: Request) -> Response:
         try:
-            account = await authenticate(settings, request.headers.get("authorization"), stores().accounts)
+            account = await authenticate(request.headers.get("authorization"), stores().accounts)
         except InvalidToken as e:
-            return unauthenticated(f"invalid token: {e}")
+            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
         opened = stores()
         ctx = Context(
             request=request,

@@ -18,14 +18,8 @@ Doc = dict[str, Any]
 
 
 def connect(uri: str, *, app_name: str = "xueji-archive", **options: Any) -> AsyncMongoClient[Doc]:
-    return AsyncMongoClient(
-        uri,
-        appname=app_name,
-        tz_aware=True,
-        serverSelectionTimeoutMS=5000,
-        connectTimeoutMS=3000,
-        **options,
-    )
+    options = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 3000, **options}
+    return AsyncMongoClient(uri, appname=app_name, tz_aware=True, **options)
 
 
 @dataclass(frozen=True)

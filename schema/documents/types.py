@@ -39,6 +39,8 @@ class UploadErrorCode(Enum):
     PDF_ACTIVE_CONTENT = "PDF_ACTIVE_CONTENT"
     CONFLICT = "CONFLICT"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 @strawberry.type(description="One stored file: its SHA-256 is what the fixity audit re-checks.")
