@@ -121,6 +121,25 @@ class EvidenceArchive(EvidenceStore):
 
         return await asyncio.to_thread(list_versions)
 
+    async def read_prefix(self, prefix: str) -> list[bytes]:
+        """The current bodies of every object under a prefix (small records, e.g. signed
+        audit checkpoints), in key order."""
+
+        def read_all() -> list[bytes]:
+            out = []
+            for found in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                if found.object_name is None:
+                    continue
+                response = self.client.get_object(self.bucket, found.object_name)
+                try:
+                    out.append(response.read())
+                finally:
+                    response.close()
+                    response.release_conn()
+            return out
+
+        return await asyncio.to_thread(read_all)
+
     async def sha256(self, key: str, version_id: str) -> tuple[str, int] | None:
         """Re-read an object and hash it; None when the object (version) is missing."""
 

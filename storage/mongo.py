@@ -28,6 +28,8 @@ class Collections:
     schools: AsyncCollection[Doc]
     accounts: AsyncCollection[Doc]
     audit: AsyncCollection[Doc]
+    audit_heads: AsyncCollection[Doc]
+    audit_checkpoints: AsyncCollection[Doc]
     students: AsyncCollection[Doc]
     identities: AsyncCollection[Doc]
     counters: AsyncCollection[Doc]
@@ -49,6 +51,8 @@ class Collections:
             schools=db["schools"],
             accounts=db["accounts"],
             audit=db["audit_events"],
+            audit_heads=db["audit_heads"],
+            audit_checkpoints=db["audit_checkpoints"],
             students=db["students"],
             identities=db["identities"],
             counters=db["counters"],
