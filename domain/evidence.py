@@ -91,6 +91,7 @@ class UploadLimits:
     max_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 60_000_000  # an A3 page at 600 dpi is ~70 MP greyscale; phones ~50 MP
     max_pages: int = 60
+    max_pdf_objects: int = 100_000  # dictionaries and arrays a PDF's check walks; more is refused
 
 
 def require_uploader(account: Account, school_code: str) -> None:
