@@ -30,6 +30,7 @@ from storage.cases import CalendarRepository, CaseRepository
 from storage.corrections import CorrectionRepository
 from storage.documents import DocumentRepository
 from storage.sweeps import FixityRunRepository
+from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
 
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
+    checks = ScanCheckPool(settings.upload_check_workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -126,10 +128,12 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
                 link_lifetime=timedelta(seconds=settings.download_link_seconds),
             )
             opened.append(Backends(mongo, archive, stores_of(collections, archive)))
+            checks.start()
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             yield
         finally:
             opened.clear()
+            await asyncio.to_thread(checks.shutdown)
             await mongo.close()
 
     schema = build_schema(
@@ -174,7 +178,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
     app = Starlette(
         routes=[
             Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
-            Route("/uploads", upload_endpoint(settings, stores), methods=["POST"]),
+            Route("/uploads", upload_endpoint(settings, stores, checks), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

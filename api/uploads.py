@@ -10,7 +10,6 @@ codes are the `UploadErrorCode` enum of the GraphQL schema."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import tempfile
 import time
@@ -27,7 +26,8 @@ from domain.errors import DomainError
 from domain.evidence import UploadLimits
 from schema.context import Context, Loaders, Stores
 from schema.documents import usecases
-from storage.scan_checks import check_type, inspect, refuse, sniff
+from storage.check_pool import ScanCheckPool
+from storage.scan_checks import check_type, refuse, sniff
 
 log = structlog.get_logger("uploads")
 HEAD_BYTES = 8192
@@ -50,7 +50,7 @@ def error_response(error: DomainError) -> Response:
     return JSONResponse(body, status_code=STATUS.get(error.code, 422))
 
 
-def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callable[[Request], object]:
+def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: ScanCheckPool) -> Callable[[Request], object]:
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_pixels, settings.upload_max_pages)
 
     async def upload(request: Request) -> Response:
@@ -73,6 +73,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
         q = request.query_params
         filename = q.get("filename") or None
         target_id = q.get("student", "")
+        target: usecases.UploadTarget | None = None
         try:
             target = await usecases.authorise_upload(
                 ctx,
@@ -90,10 +91,13 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                 raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
             with tempfile.TemporaryDirectory(prefix="xueji-upload-", dir=settings.upload_spool_dir) as tmp:
                 workdir = Path(tmp)
-                checked = await _receive_and_check(request, workdir, filename, limits, timings)
+                checked = await _receive_and_check(request, workdir, filename, limits, checks, timings)
                 document, version = await usecases.store(ctx, target, checked, timings)
         except DomainError as e:
-            await ctx.audit("upload:document", "student", target_id, e.code, details={"field": e.field})
+            # Under the student's school, so that the auditors of its county and city see it,
+            # when the uploader may see the student; never a school the uploader may not see.
+            school = target.school_code if target else await usecases.visible_school_of(ctx, target_id)
+            await ctx.audit("upload:document", "student", target_id, e.code, school_code=school, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)
             return error_response(e)
         await ctx.audit(
@@ -101,7 +105,12 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
             "document",
             document.id,
             school_code=document.school_code,
-            details={"number": document.number, "version": version.version, "sha256": version.original.sha256},
+            details={
+                "number": document.number,
+                "version": version.version,
+                "sha256": version.original.sha256,
+                "trailing_bytes": version.trailing_bytes,
+            },
         )
         return JSONResponse(
             {
@@ -114,6 +123,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                     "contentType": version.original.content_type,
                     "pages": version.pages,
                     "renditionSha256": version.rendition.sha256 if version.rendition else None,
+                    "trailingBytes": version.trailing_bytes,
                     "lockUntil": version.lock_until.isoformat(),
                 }
             },
@@ -125,7 +135,12 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
 
 
 async def _receive_and_check(
-    request: Request, workdir: Path, filename: str | None, limits: UploadLimits, timings: dict[str, float]
+    request: Request,
+    workdir: Path,
+    filename: str | None,
+    limits: UploadLimits,
+    checks: ScanCheckPool,
+    timings: dict[str, float],
 ) -> usecases.CheckedFile:
     started = time.perf_counter()
     path = workdir / "original"
@@ -149,7 +164,7 @@ async def _receive_and_check(
     started = time.perf_counter()
     real = sniff(bytes(head))
     check_type(real, filename, request.headers.get("content-type"))
-    found = await asyncio.to_thread(inspect, path, real, limits, workdir)
+    found = await checks.inspect(path, real, limits, workdir)
     timings["check"] = time.perf_counter() - started
     r = found.rendition
     return usecases.CheckedFile(
@@ -162,4 +177,5 @@ async def _receive_and_check(
         rendition_sha256=r.sha256 if r else None,
         rendition_size=r.size if r else None,
         rendition_type=r.content_type if r else None,
+        trailing_bytes=found.trailing_bytes,
     )

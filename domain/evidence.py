@@ -144,6 +144,7 @@ class DocumentVersion:
     uploaded_at: datetime
     lock_until: datetime
     state: DocumentState
+    trailing_bytes: int = 0  # bytes after the end of the image in the original (never in the rendition)
 
 
 @dataclass(frozen=True)

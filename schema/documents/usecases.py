@@ -119,6 +119,16 @@ async def _case_party_upload(ctx: Context, number: str, case_id: str) -> tuple[S
     return row, school
 
 
+async def visible_school_of(ctx: Context, number: str) -> str | None:
+    """The school of a student the caller may see, for auditing a refused upload; None
+    when the number is unknown or outside the caller's scope (nothing is revealed)."""
+    try:
+        _, school = await students.student_in_scope(ctx, number)
+    except DomainError:
+        return None
+    return school.code
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     path: Path
@@ -130,6 +140,7 @@ class CheckedFile:
     rendition_sha256: str | None
     rendition_size: int | None
     rendition_type: str | None
+    trailing_bytes: int = 0
 
 
 async def store(
@@ -158,6 +169,7 @@ async def store(
         uploaded_at=now,
         lock_until=until,
         state=DocumentState.PENDING,
+        trailing_bytes=checked.trailing_bytes,
     )
     if target.replaces is None:
         document = Document(
