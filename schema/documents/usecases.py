@@ -252,7 +252,7 @@ async def download_link(ctx: Context, document: Document, version: int | None, o
     target = chosen.original if (original or chosen.rendition is None) else chosen.rendition
     ext = {"image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif", "application/pdf": ".pdf"}[target.content_type]
     filename = f"{document.number}-{document.kind.value.lower()}-v{chosen.version}{'-original' if original else ''}{ext}"
-    url, expires_at = ctx.stores.archive.presigned_download(target.key, target.version_id, filename)
+    url, expires_at = ctx.stores.archive.presigned_download(target.key, target.version_id, filename, target.content_type)
     await ctx.audit(
         "download:document",
         "document",
