@@ -417,6 +417,13 @@ def _raw_active(data: bytes) -> str | None:
 
 def _inspect_pdf(path: Path, limits: UploadLimits) -> Inspection:
     data = path.read_bytes()
+    # A PDF has no rendition: everyone downloads the original, so nothing may follow its
+    # last end-of-file marker (an appended ZIP or script would be served to all).
+    end = data.rfind(b"%%EOF")
+    if end < 0:
+        raise refuse("CORRUPT_PDF", "the PDF has no end-of-file marker (%%EOF)")
+    if data[end + 5 :].strip(b" \t\r\n\x00\x0c"):
+        raise refuse("PDF_TRAILING_DATA", f"{len(data) - end - 5} bytes follow the PDF's end-of-file marker; send the PDF alone")
     found = _raw_active(data)
     if found:
         raise refuse("PDF_ACTIVE_CONTENT", f"PDFs with {found} are not accepted (scripts, actions that leave the document, attached files)")

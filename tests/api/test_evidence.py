@@ -106,11 +106,12 @@ def test_valid_scans_are_accepted(gql_module: GraphQLClient, student: str) -> No
         (scans.pdf_object_stream_javascript, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
         (scans.pdf_incremental_javascript, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
         (lambda: scans.pdf_many_objects(150_000), "scan.pdf", "application/pdf", 422, "PDF_TOO_COMPLEX"),
+        (lambda: scans.raw_pdf({}) + scans.zip_archive(), "scan.pdf", "application/pdf", 422, "PDF_TRAILING_DATA"),
     ],
     ids=[
         "png-named-pdf", "jpeg-declared-pdf", "html-named-jpg", "truncated-jpeg", "bomb", "pdf-javascript",
         "pdf-escaped-javascript", "empty", "pdf-annotation-attachment", "pdf-200-deep-next-chain-escaped",
-        "pdf-object-stream-javascript", "pdf-incremental-update-javascript", "pdf-over-object-bound",
+        "pdf-object-stream-javascript", "pdf-incremental-update-javascript", "pdf-over-object-bound", "pdf-then-zip",
     ],
 )
 def test_bad_files_are_refused_with_their_code_and_leave_nothing(

@@ -176,6 +176,15 @@ def test_the_object_walk_is_bounded_by_count_and_refuses_at_the_bound(tmp_path: 
     assert _inspect(tmp_path, harmless, "application/pdf").pages == 1  # type: ignore[attr-defined]
 
 
+def test_nothing_may_follow_a_pdfs_end_of_file_marker(tmp_path: Path) -> None:
+    """A PDF has no rendition (everyone downloads the original), so an appended file is refused."""
+    clean = scans.raw_pdf({})
+    assert _refusal(tmp_path, clean + scans.zip_archive(), "application/pdf") == "PDF_TRAILING_DATA"
+    assert _refusal(tmp_path, clean + b"<html><script>alert(1)</script>", "application/pdf") == "PDF_TRAILING_DATA"
+    assert _refusal(tmp_path, clean.replace(b"%%EOF", b""), "application/pdf") == "CORRUPT_PDF"
+    assert _inspect(tmp_path, clean + b"\r\n\x00\x00\n", "application/pdf").pages == 1  # type: ignore[attr-defined]
+
+
 def test_web_links_and_clean_files_pass(tmp_path: Path) -> None:
     for body in (scans.pdf_link(b"https://www.chsi.com.cn/verify"), scans.pdf_link(b"mailto:xueji@example.org"), scans.raw_pdf({}), scans.pdf(3)):
         assert _inspect(tmp_path, body, "application/pdf").content_type == "application/pdf"  # type: ignore[attr-defined]
