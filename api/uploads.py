@@ -100,6 +100,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
             await ctx.audit("upload:document", "student", target_id, e.code, school_code=school, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)
             return error_response(e)
+        clock = time.perf_counter()
         await ctx.audit(
             "upload:document",
             "document",
@@ -112,6 +113,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
                 "trailing_bytes": version.trailing_bytes,
             },
         )
+        timings["audit"] = time.perf_counter() - clock
         return JSONResponse(
             {
                 "document": {
@@ -166,6 +168,7 @@ async def _receive_and_check(
     check_type(real, filename, request.headers.get("content-type"))
     found = await checks.inspect(path, real, limits, workdir)
     timings["check"] = time.perf_counter() - started
+    timings["check-worker"] = found.seconds  # of which checking; the rest is queueing and transfer
     r = found.rendition
     return usecases.CheckedFile(
         path=path,

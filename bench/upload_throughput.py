@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import secrets
 import statistics
 import tempfile
@@ -26,6 +27,7 @@ from api.auth import mint_token
 from api.logging import configure_logging
 from api.settings import Settings
 from domain.identity import mod11_check_digit
+from storage.check_pool import default_workers
 from storage.embedded import EmbeddedServices, free_port
 from storage.setup import prepare
 
@@ -62,6 +64,7 @@ def run_parallel(work, count: int, concurrency: int) -> tuple[list[float], float
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=4, help="raw and API batches alternate this many times")
     args = parser.parse_args()
     configure_logging("WARNING")
     body = scanned_jpeg()
@@ -115,19 +118,37 @@ def main() -> None:
         def raw(i: int) -> None:
             s3.put_object(settings.s3_evidence_bucket, f"bench/raw-{secrets.token_hex(6)}", io.BytesIO(body), len(body), content_type="image/jpeg")
 
-        via_api(0)
-        raw(0)  # warm both paths
+        for _ in range(4):  # warm both paths (and start every check worker)
+            via_api(0)
+            raw(0)
+        for found in phases.values():
+            found.clear()
         rows = []
+        load_before = os.getloadavg()[0]
         for concurrency in (1, 8):
             current[0] = concurrency
-            raw_lat, raw_wall = run_parallel(raw, args.files, concurrency)
-            api_lat, api_wall = run_parallel(via_api, args.files, concurrency)
-            raw_tp, api_tp = args.files * mb / raw_wall, args.files * mb / api_wall
+            raw_lat: list[float] = []
+            api_lat: list[float] = []
+            raw_wall = api_wall = 0.0
+            # Alternate raw and API batches, so that load from elsewhere on the machine
+            # falls on both sides alike.
+            for _ in range(args.rounds):
+                lat, wall = run_parallel(raw, args.files // args.rounds, concurrency)
+                raw_lat += lat
+                raw_wall += wall
+                lat, wall = run_parallel(via_api, args.files // args.rounds, concurrency)
+                api_lat += lat
+                api_wall += wall
+            raw_tp, api_tp = len(raw_lat) * mb / raw_wall, len(api_lat) * mb / api_wall
             rows.append((concurrency, statistics.median(raw_lat) * 1000, raw_tp, statistics.median(api_lat) * 1000, api_tp, api_tp / raw_tp))
         server.should_exit = True
         thread.join(10)
 
-    print(f"\n{args.files} uploads of a {mb:.2f} MB JPEG per row (median latency, throughput)\n")
+    print(
+        f"\n{args.files} uploads of a {mb:.2f} MB JPEG per row (median latency, throughput); "
+        f"{os.cpu_count()} cores, {settings.upload_check_workers or default_workers()} check workers, "
+        f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after\n"
+    )
     print("| concurrency | raw PUT ms | raw MB/s | API ms | API MB/s | API / raw |")
     print("|---:|---:|---:|---:|---:|---:|")
     for c, rl, rt, al, at, ratio in rows:

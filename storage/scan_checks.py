@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -63,6 +64,7 @@ class Inspection:
     height: int | None
     rendition: Rendition | None  # None for PDFs, and for JPEGs that are already clean
     trailing_bytes: int = 0  # bytes after the end of the primary image (kept in the original only)
+    seconds: float = 0.0  # time spent checking in the worker (the rest of the wait is queue and transfer)
 
 
 def sniff(head: bytes) -> str:
@@ -107,6 +109,7 @@ class RefusalData(TypedDict):
 
 class CheckOutcome(TypedDict):
     refused: RefusalData | None
+    seconds: float
     content_type: str
     pages: int
     width: int | None
@@ -119,6 +122,7 @@ def check_file(path: str, real: str, limits: tuple[int, int, int, int], workdir:
     """`inspect` for a worker process. Refusals come back as data; anything unexpected that
     a hostile file provokes in a parser refuses the file (fail closed)."""
     max_bytes, max_pixels, max_pages, max_pdf_objects = limits
+    started = time.perf_counter()
     try:
         found = inspect(Path(path), real, UploadLimits(max_bytes, max_pixels, max_pages, max_pdf_objects), Path(workdir))
     except DomainError as e:
@@ -129,6 +133,7 @@ def check_file(path: str, real: str, limits: tuple[int, int, int, int], workdir:
     r = found.rendition
     return {
         "refused": None,
+        "seconds": time.perf_counter() - started,
         "content_type": found.content_type,
         "pages": found.pages,
         "width": found.width,
@@ -142,7 +147,7 @@ def check_file(path: str, real: str, limits: tuple[int, int, int, int], workdir:
 
 def _refused(code: str, field: str | None, message: str) -> CheckOutcome:
     refusal: RefusalData = {"code": code, "field": field, "message": message}
-    return {"refused": refusal, "content_type": "", "pages": 0, "width": None, "height": None, "trailing_bytes": 0, "rendition": None}
+    return {"refused": refusal, "seconds": 0.0, "content_type": "", "pages": 0, "width": None, "height": None, "trailing_bytes": 0, "rendition": None}
 
 
 def inspection_of(outcome: CheckOutcome) -> Inspection:
@@ -158,6 +163,7 @@ def inspection_of(outcome: CheckOutcome) -> Inspection:
         outcome["height"],
         None if r is None else Rendition(Path(r["path"]), r["content_type"], r["sha256"], r["size"]),
         outcome["trailing_bytes"],
+        outcome["seconds"],
     )
 
 
