@@ -4,7 +4,9 @@ The checks (a full decode of every image page, a walk over every PDF object) are
 Python and C: in threads they hold the GIL against the event loop and each other. A pool
 of worker processes sized to the cores runs them in parallel. Workers start from a fork
 server (a fresh single-threaded interpreter that has imported the checks once), never by
-forking the threaded API process. Arguments and answers are plain data.
+forking the threaded API process; the fork server dies with the API and the workers with
+the fork server, so killing the API leaves no checker behind. Arguments and answers are
+plain data.
 
 A worker that dies (a decoder crashing on a hostile file, the kernel killing it for
 memory) breaks the whole pool: the pool is replaced and the check tried once more on the
@@ -22,9 +24,10 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from domain.evidence import UploadLimits
+from storage.check_worker import init_worker
 from storage.scan_checks import Inspection, check_file, inspection_of, refuse
 
-CHECKS_MODULE = "storage.scan_checks"
+FORKSERVER_PRELOAD = "storage.check_forkserver"
 
 
 def default_workers() -> int:
@@ -48,11 +51,11 @@ class ScanCheckPool:
         context: BaseContext
         if "forkserver" in multiprocessing.get_all_start_methods():
             forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload([CHECKS_MODULE])
+            forkserver.set_forkserver_preload([FORKSERVER_PRELOAD])
             context = forkserver
         else:
             context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker)
 
     async def inspect(self, path: Path, real: str, limits: UploadLimits, workdir: Path) -> Inspection:
         plain = (limits.max_bytes, limits.max_pixels, limits.max_pages, limits.max_pdf_objects)
