@@ -12,17 +12,17 @@ import io
 import os
 import secrets
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 
-from api.app import create_app, s3_client
+from api.app import s3_client
 from api.auth import mint_token
 from api.logging import configure_logging
 from api.settings import Settings
@@ -45,6 +45,79 @@ def scanned_jpeg(target: int = 2 * 1024 * 1024) -> bytes:
         if out.tell() >= target:
             return out.getvalue()
         side += 50
+
+
+def start_api(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """The API in its own process, as deployed (uvicorn), so that it does not share an
+    interpreter (and its GIL) with the load generator."""
+    assert settings.s3_secret_key is not None and settings.jwt_secret is not None
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "MONGODB_URI": settings.mongodb_uri or "",
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "S3_ENDPOINT": settings.s3_endpoint or "",
+        "S3_ACCESS_KEY": settings.s3_access_key or "",
+        "S3_SECRET_KEY": settings.s3_secret_key.get_secret_value(),
+        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:app_from_env", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the API did not start")
+
+
+def cpu_by_process() -> dict[str, float]:
+    """CPU seconds used so far by this process and its descendants, by kind."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    me = os.getpid()
+    totals: dict[str, float] = {}
+    for pid, seconds in used.items():
+        chain, p = [], pid
+        while p in parents and p not in (me, 0, 1):
+            chain.append(p)
+            p = parents[p]
+        if p != me and pid != me:
+            continue
+        command = commands.get(pid, "")
+        if pid == me:
+            kind = "load generator"
+        elif "weed" in command:
+            kind = "SeaweedFS"
+        elif "ferretdb" in command:
+            kind = "FerretDB"
+        elif "uvicorn" in command:
+            kind = "API"
+        elif "forkserver" in command or "resource_tracker" in command:
+            kind = "check workers"
+        else:
+            kind = "other"
+        totals[kind] = totals.get(kind, 0.0) + seconds
+    return totals
 
 
 def run_parallel(work, count: int, concurrency: int) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
@@ -82,11 +155,7 @@ def main() -> None:
         assert settings.mongodb_uri is not None
         asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_client(settings), settings.s3_evidence_bucket, demo=True))
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
+        api = start_api(settings, port)
         token = mint_token(settings, "weiwu.registrar")
         http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=httpx.Limits(max_connections=16))
         first17 = "41010520190903001"
@@ -124,6 +193,7 @@ def main() -> None:
         for found in phases.values():
             found.clear()
         rows = []
+        cpu: dict[tuple[str, int], dict[str, float]] = {(side, c): {} for side in ("raw", "API") for c in (1, 8)}
         load_before = os.getloadavg()[0]
         for concurrency in (1, 8):
             current[0] = concurrency
@@ -133,16 +203,22 @@ def main() -> None:
             # Alternate raw and API batches, so that load from elsewhere on the machine
             # falls on both sides alike.
             for _ in range(args.rounds):
+                before = cpu_by_process()
                 lat, wall = run_parallel(raw, args.files // args.rounds, concurrency)
                 raw_lat += lat
                 raw_wall += wall
+                middle = cpu_by_process()
                 lat, wall = run_parallel(via_api, args.files // args.rounds, concurrency)
                 api_lat += lat
                 api_wall += wall
+                after = cpu_by_process()
+                for name in after:
+                    cpu[("raw", concurrency)][name] = cpu[("raw", concurrency)].get(name, 0.0) + middle.get(name, 0.0) - before.get(name, 0.0)
+                    cpu[("API", concurrency)][name] = cpu[("API", concurrency)].get(name, 0.0) + after[name] - middle.get(name, 0.0)
             raw_tp, api_tp = len(raw_lat) * mb / raw_wall, len(api_lat) * mb / api_wall
             rows.append((concurrency, statistics.median(raw_lat) * 1000, raw_tp, statistics.median(api_lat) * 1000, api_tp, api_tp / raw_tp))
-        server.should_exit = True
-        thread.join(10)
+        api.terminate()
+        api.wait(30)
 
     print(
         f"\n{args.files} uploads of a {mb:.2f} MB JPEG per row (median latency, throughput); "
@@ -159,6 +235,14 @@ def main() -> None:
     print("|---:|" + "---:|" * len(names))
     for c in (1, 8):
         print(f"| {c} | " + " | ".join(f"{statistics.median(phases[c][n]):.1f}" for n in names) + " |")
+    print("\nCPU per upload by process (ms; the cores' time, from /proc, over the same batches):\n")
+    kinds = ["load generator", "API", "check workers", "SeaweedFS", "FerretDB"]
+    print("| path | concurrency | " + " | ".join(kinds) + " | total |")
+    print("|---|---:|" + "---:|" * (len(kinds) + 1))
+    per_side = args.files // args.rounds * args.rounds
+    for (side, c), used in cpu.items():
+        cells = [used.get(k, 0.0) * 1000 / per_side for k in kinds]
+        print(f"| {side} | {c} | " + " | ".join(f"{v:.1f}" for v in cells) + f" | {sum(cells):.1f} |")
 
 
 if __name__ == "__main__":
