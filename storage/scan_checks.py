@@ -401,7 +401,7 @@ SAFE_URI = re.compile(r"(?i)(https?|mailto):")
 
 # A fast first pass over the raw bytes, outside stream data: names are decoded (`#xx`), so
 # an escaped name is found here too, even in objects no cross-reference table points to.
-_STREAM_DATA = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r).*?endstream", re.S)
+_STREAM_KEYWORD = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # Only names that mean the same wherever they stand (short keys such as /EF could also name
@@ -412,9 +412,24 @@ _RAW_REFUSED = {
 }
 
 
+def _outside_streams(data: bytes) -> bytes:
+    """The bytes with every stream's data left out; one pass (a `stream` keyword that no
+    `endstream` follows ends the skipping, so the rest is scanned too)."""
+    parts: list[bytes] = []
+    pos = 0
+    while (start := _STREAM_KEYWORD.search(data, pos)) is not None:
+        end = data.find(b"endstream", start.end())
+        if end < 0:
+            break
+        parts.append(data[pos : start.start()])
+        pos = end + len(b"endstream")
+    parts.append(data[pos:])
+    return b" ".join(parts)
+
+
 def _raw_active(data: bytes) -> str | None:
     """The first refused name found in the bytes outside streams, if any."""
-    for match in _NAME.finditer(_STREAM_DATA.sub(b" ", data)):
+    for match in _NAME.finditer(_outside_streams(data)):
         name = b"/" + _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
         if name in _RAW_REFUSED:
             return name.decode("latin-1")

@@ -155,6 +155,18 @@ def test_active_pdf_content_is_refused_however_it_is_reached(tmp_path: Path, mak
     assert _refusal(tmp_path, body, "application/pdf") == "PDF_ACTIVE_CONTENT"
 
 
+def test_the_byte_scan_skips_stream_data_in_one_pass() -> None:
+    import time
+
+    noise = scans.stream(b"random image bytes /JS ( here")  # inside a stream: not a name
+    assert _raw_active(scans.raw_pdf({4: noise})) is None
+    assert _raw_active(scans.raw_pdf({4: noise, 5: b"<< /S /Launch >>"})) == "/Launch"
+    hostile = b"%PDF-1.7\n" + b"stream\n" * 500_000 + b"/J#53"  # no endstream anywhere
+    started = time.perf_counter()
+    assert _raw_active(hostile) == "/JS"
+    assert time.perf_counter() - started < 5
+
+
 def test_the_object_walk_itself_finds_what_the_byte_scan_cannot_see() -> None:
     """Each of these passes the byte scan: compressed, or escaped beyond its reach."""
     assert _raw_active(scans.pdf_object_stream_javascript()) is None
