@@ -473,8 +473,8 @@ def pdf_hazard(reader: PdfReader, max_objects: int) -> str | None:
     """What the PDF holds that is refused (see above), or None. Walks the trailer and every
     object in the cross-reference tables (object streams included), whether reachable or
     not, and everything they contain: iteratively (no depth limit), each indirect object
-    once (cycles), counting the dictionaries and arrays visited. Past `max_objects` the
-    file is refused: a walk cut short would pass what it did not see."""
+    once (cycles), counting the objects resolved and the dictionaries and arrays visited.
+    Past `max_objects` the file is refused: a walk cut short would pass what it did not see."""
     stack: list[Any] = [reader.trailer]
     for generation, table in reader.xref.items():
         stack.extend(IndirectObject(idnum, generation, reader) for idnum in table)
@@ -489,6 +489,9 @@ def pdf_hazard(reader: PdfReader, max_objects: int) -> str | None:
                 continue
             seen.add(key)
             obj = obj.get_object()
+        visited += 1  # every object resolved and every container, once
+        if visited > max_objects:
+            raise refuse("PDF_TOO_COMPLEX", f"the PDF has more than {max_objects} objects; it cannot be checked completely")
         if isinstance(obj, DictionaryObject):
             found = _dict_hazard(obj)
             if found:
@@ -496,11 +499,6 @@ def pdf_hazard(reader: PdfReader, max_objects: int) -> str | None:
             stack.extend(v for v in obj.values() if isinstance(v, (IndirectObject, DictionaryObject, ArrayObject)))
         elif isinstance(obj, ArrayObject):
             stack.extend(v for v in obj if isinstance(v, (IndirectObject, DictionaryObject, ArrayObject)))
-        else:
-            continue
-        visited += 1
-        if visited > max_objects:
-            raise refuse("PDF_TOO_COMPLEX", f"the PDF has more than {max_objects} objects; it cannot be checked completely")
     return None
 
 

@@ -180,6 +180,9 @@ def test_the_object_walk_is_bounded_by_count_and_refuses_at_the_bound(tmp_path: 
     limits = UploadLimits(max_pdf_objects=400)
     assert _refusal(tmp_path, scans.pdf_many_objects(500), "application/pdf", limits) == "PDF_TOO_COMPLEX"
     assert _refusal(tmp_path, scans.pdf_many_objects(150_000), "application/pdf") == "PDF_TOO_COMPLEX"
+    # objects that are not containers count too: a cross-reference table of 120,000 numbers
+    numbers = scans.raw_pdf({4 + i: b"%d" % i for i in range(120_000)})
+    assert _refusal(tmp_path, numbers, "application/pdf") == "PDF_TOO_COMPLEX"
     # a chain deeper than any depth limit, all harmless, is walked to its end and accepted
     harmless = scans.raw_pdf(
         {4 + i: b"<< /S /GoTo /D [3 0 R /Fit] /Next %d 0 R >>" % (5 + i) for i in range(3000)} | {3004: b"<< /S /GoTo /D [3 0 R /Fit] >>"},
