@@ -397,7 +397,11 @@ PDF_REFUSED_ACTIONS = {
 }
 PDF_REFUSED_SUBTYPES = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
 PDF_REFUSED_TYPES = {"/Filespec", "/EmbeddedFile"}
-SAFE_URI = re.compile(r"(?i)(https?|mailto):")
+SAFE_SCHEMES = {"http", "https", "mailto"}
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+# What URL parsers drop before reading a scheme: C0 controls and spaces around it, and
+# tabs and line breaks anywhere ("java\tscript:" is javascript:).
+_URL_IGNORED = re.compile(r"[\t\n\r]")
 
 # A fast first pass over the raw bytes, outside stream data: names are decoded (`#xx`), so
 # an escaped name is found here too, even in objects no cross-reference table points to.
@@ -517,7 +521,8 @@ def _dict_hazard(d: DictionaryObject) -> str | None:
     if action == "/URI":
         uri = _resolved(d, "/URI")
         text = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
-        if not SAFE_URI.match(text.strip()):
+        scheme = _SCHEME.match(_URL_IGNORED.sub("", text).lstrip("".join(map(chr, range(33)))))
+        if scheme is not None and scheme.group(1).lower() not in SAFE_SCHEMES:
             return "a link that is not http(s) or mailto"
     return None
 

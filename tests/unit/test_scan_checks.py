@@ -140,6 +140,8 @@ def test_escaped_names_are_decoded_by_the_byte_scan_and_found_by_the_object_walk
         scans.pdf_object_stream_javascript,
         scans.pdf_incremental_javascript,
         lambda: scans.pdf_link(b"javascript:app.alert(1)"),
+        lambda: scans.pdf_link(b" \x01JaVa\tScRiPt:app.alert(1)"),
+        lambda: scans.pdf_link(b"file:///C:/Windows/System32/calc.exe"),
         lambda: scans.raw_pdf({4: b"<< /S /Launch /F (cmd.exe) >>"}, root=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"),
         lambda: scans.raw_pdf({4: b"<< /S /GoToR /F (\\\\\\\\host\\\\share\\\\x.pdf) /D [0 /Fit] >>"}, root=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"),
         lambda: scans.raw_pdf({4: b"<< /S /SubmitForm /F << /FS /URL /F (https://example.org) >> >>"}, root=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"),
@@ -148,7 +150,7 @@ def test_escaped_names_are_decoded_by_the_byte_scan_and_found_by_the_object_walk
         lambda: scans.raw_pdf({4: b"<< /S 5 0 R /F (x) >>", 5: b"/Launch"}, root=b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"),
     ],
     ids=["annotation-attachment", "next-chain-200", "next-chain-direct", "next-chain-2000", "object-stream", "incremental-update",
-         "javascript-uri", "launch", "gotor-unc", "submitform", "xfa", "indirect-action-type"],
+         "javascript-uri", "javascript-uri-obfuscated", "file-uri", "launch", "gotor-unc", "submitform", "xfa", "indirect-action-type"],
 )
 def test_active_pdf_content_is_refused_however_it_is_reached(tmp_path: Path, make: object) -> None:
     body = make()  # type: ignore[operator]
@@ -201,7 +203,8 @@ def test_nothing_may_follow_a_pdfs_end_of_file_marker(tmp_path: Path) -> None:
 
 
 def test_web_links_and_clean_files_pass(tmp_path: Path) -> None:
-    for body in (scans.pdf_link(b"https://www.chsi.com.cn/verify"), scans.pdf_link(b"mailto:xueji@example.org"), scans.raw_pdf({}), scans.pdf(3)):
+    links = (b"https://www.chsi.com.cn/verify", b"HTTP://example.org", b"mailto:xueji@example.org", b"verify/2026/001")
+    for body in (*(scans.pdf_link(u) for u in links), scans.raw_pdf({}), scans.pdf(3)):
         assert _inspect(tmp_path, body, "application/pdf").content_type == "application/pdf"  # type: ignore[attr-defined]
 
 
