@@ -198,11 +198,8 @@ def _inspect_image(path: Path, real: str, limits: UploadLimits, workdir: Path) -
             probe.verify()
         with Image.open(path, formats=[fmt]) as img:
             width, height = img.size
-            # A JPEG is one page: frames after its end (MPO and the like) are trailing data.
-            frames = 1 if fmt == "JPEG" else getattr(img, "n_frames", 1)
-            if frames > limits.max_pages:
-                raise refuse("TOO_MANY_PAGES", f"{frames} pages; at most {limits.max_pages}")
             orientation = img.getexif().get(ORIENTATION_TAG, 1)
+            frames = _pages(img, fmt, limits)
             for frame in range(frames):  # every page: its size from its header, then decoded completely
                 img.seek(frame)
                 _check_pixels(*img.size, limits, frame)
@@ -227,6 +224,29 @@ def _inspect_image(path: Path, real: str, limits: UploadLimits, workdir: Path) -
         raise refuse("CORRUPT_IMAGE", f"the image cannot be read completely: {e}") from e
     digest, size = sha256_of(target)
     return Inspection(real, frames, width, height, Rendition(target, content_type, digest, size), trailing)
+
+
+def _pages(img: Image.Image, fmt: str, limits: UploadLimits) -> int:
+    """How many pages, from headers only, each page's pixel count checked on the way. A JPEG
+    is one page (frames after its end, MPO and the like, are trailing data); PNG declares its
+    frame count; TIFF pages are found one IFD at a time, never more than the limit + 1."""
+    if fmt == "JPEG":
+        return 1
+    if fmt == "PNG":
+        frames: int = getattr(img, "n_frames", 1)
+        if frames > limits.max_pages:
+            raise refuse("TOO_MANY_PAGES", f"{frames} frames; at most {limits.max_pages}")
+        return frames
+    count = 0
+    while True:
+        try:
+            img.seek(count)
+        except EOFError:
+            return count
+        _check_pixels(*img.size, limits, count)
+        count += 1
+        if count > limits.max_pages:
+            raise refuse("TOO_MANY_PAGES", f"more than {limits.max_pages} pages")
 
 
 def _render(path: Path, fmt: str, workdir: Path) -> tuple[Path, str]:

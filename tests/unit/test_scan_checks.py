@@ -235,6 +235,11 @@ def test_the_pixel_count_of_every_page_is_checked_explicitly(tmp_path: Path) -> 
     assert _refusal(tmp_path, bytes(header), "image/png") == "IMAGE_TOO_LARGE"
 
 
+def test_tiff_pages_are_counted_from_their_headers_up_to_the_limit(tmp_path: Path) -> None:
+    assert _refusal(tmp_path, scans.tiff(5), "image/tiff", UploadLimits(max_pages=3)) == "TOO_MANY_PAGES"
+    assert _inspect(tmp_path, scans.tiff(3), "image/tiff", UploadLimits(max_pages=3)).pages == 3  # type: ignore[attr-defined]
+
+
 def test_the_worker_entry_point_returns_plain_data(tmp_path: Path) -> None:
     import pickle
 
