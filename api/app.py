@@ -37,6 +37,7 @@ from storage.cases import CalendarRepository, CaseRepository
 from storage.corrections import CorrectionRepository
 from storage.documents import DocumentRepository
 from storage.sweeps import FixityRunRepository
+from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
 
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
+    checks = ScanCheckPool(settings.upload_check_workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -149,6 +151,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
                 )
             elif settings.metrics_token is None and settings.is_production:
                 log.warning("metrics not exposed: set METRICS_TOKEN or METRICS_PORT")
+            checks.start()
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             yield
         finally:
@@ -156,6 +159,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
             if metrics_server is not None:
                 metrics_server.shutdown()
                 metrics_server.server_close()
+            await asyncio.to_thread(checks.shutdown)
             await mongo.close()
 
     schema = build_schema(
@@ -210,7 +214,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
     app = Starlette(
         routes=[
             Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
-            Route("/uploads", upload_endpoint(settings, stores), methods=["POST"]),
+            Route("/uploads", upload_endpoint(settings, stores, checks), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

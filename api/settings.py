@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     upload_max_pixels: int = 60_000_000
     upload_max_pages: int = 60
     upload_spool_dir: str | None = None
+    upload_check_workers: int | None = Field(
+        default=None, ge=1, le=64, description="processes that check uploads (default: the cores available)"
+    )
     download_link_seconds: int = Field(default=300, ge=1, le=3600)
 
     jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256

@@ -163,8 +163,11 @@ class EvidenceArchive(EvidenceStore):
 
         return await asyncio.to_thread(read)
 
-    def presigned_download(self, key: str, version_id: str, filename: str) -> tuple[str, datetime]:
-        """A GET link valid for `link_lifetime`. Signing is local computation (no request)."""
+    def presigned_download(self, key: str, version_id: str, filename: str, content_type: str) -> tuple[str, datetime]:
+        """A GET link valid for `link_lifetime`. Signing is local computation (no request).
+        The response's Content-Type is signed into the link from our metadata: the store's
+        own can change under us (setting a legal hold or a retention date rewrites it to
+        application/octet-stream on some stores)."""
         expires = self.link_lifetime
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
         url: str = self.signer.presigned_get_object(
@@ -172,6 +175,6 @@ class EvidenceArchive(EvidenceStore):
             key,
             expires=expires,
             version_id=version_id,
-            response_headers={"response-content-disposition": disposition},
+            response_headers={"response-content-disposition": disposition, "response-content-type": content_type},
         )
         return url, datetime.now(UTC) + expires
