@@ -143,11 +143,16 @@ async def decide_case(
     case = await case_in_scope(ctx, case_id)
     definition = DEFINITIONS[case.kind]
     if case.state is CaseState.COMPLETED:
-        # Resume an interrupted completion: only the party of the last step may.
+        # Resume an interrupted completion: only the party of the last step may, and only
+        # once the decision is old enough that its own request is no longer writing it.
         require_writer(ctx.account)
         last = active_steps(definition, case.grounds, case.params)[-1]
         if not acts_as(ctx.account, last.party, case.parties):
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
+        slots, _ = pending_effects(definition, case)
+        recent = bool(case.events) and datetime.now(UTC) - case.events[-1].at < students.STALE_BUSINESS
+        if slots != case.effects_applied and recent:
+            raise DomainError("id", "someone decided this case meanwhile; reload it", "CONFLICT")
         case, dossier = await _apply_pending(ctx, case)
         if dossier is None:
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")

@@ -103,11 +103,14 @@ async def decide_step(
     assert school is not None
     access.require_writer(ctx.account)
     if correction.state is CorrectionState.APPLIED:
-        # Resume an interrupted application (the decision is recorded, the dossier not yet changed).
+        # Resume an interrupted application (the decision is recorded, the dossier not yet
+        # changed), once the decision is old enough that its own request is no longer writing.
         require_decider_of_last_step(ctx, school)
         dossier = await ctx.stores.students.by_id(correction.dossier_id)
         if dossier is None or dossier.open_business != correction.id:
             raise DomainError("id", "this correction is applied; nothing is awaiting a decision", "NOT_OPEN")
+        if correction.decisions and datetime.now(UTC) - correction.decisions[-1].at < usecases.STALE_BUSINESS:
+            raise DomainError("id", "someone decided this step meanwhile; reload it", "CONFLICT")
         row, candidates = await _apply(ctx, correction)
         return correction, row, candidates
     step = require_decider(ctx.account, correction, school)

@@ -373,6 +373,11 @@ def test_effects_that_did_not_reach_the_dossier_are_written_by_the_next_decision
     decide(gql, abroad["id"], "weiwu.registrar")
     db.students.update_one({"numbers": other}, {"$set": {"state": "ENROLLED", "open_business": abroad["id"]}, "$inc": {"version": 1}})
     db.cases.update_one({"_id": abroad["id"]}, {"$set": {"effects_applied": 0}})
+    # Right after the decision its own request may still be writing: a second one is a conflict.
+    assert decide(gql, abroad["id"], "weiwu.registrar")["code"] == "CONFLICT"
+    stored = db.cases.find_one({"_id": abroad["id"]})
+    earlier = [{**e, "at": e["at"] - timedelta(minutes=10)} for e in stored["events"]]
+    db.cases.update_one({"_id": abroad["id"]}, {"$set": {"events": earlier}})  # as if the writer died minutes ago
     assert decide(gql, abroad["id"], "jinshui.dept")["code"] == "NOT_OPEN"  # not the last step's party
     resumed = decide(gql, abroad["id"], "weiwu.registrar")
     assert resumed["student"]["state"] == "ABROAD"

@@ -73,8 +73,6 @@ INTROSPECT = (
 SKIPPED_SCALARS = {"ID", "JSON", "Date", "DateTime", "Boolean", "Int", "Float"}
 BAD = {"control": "甲\x07乙", "newline": "甲\n乙\x1b", "long": "长" * 10_001}
 NUL = "甲\x00乙"  # refused before execution, for every argument alike (schema/scalars.py)
-# Stored state that a refused mutation must leave untouched (the audit trail records refusals).
-COLLECTIONS = ("students", "identities", "transitions", "corrections", "cases", "documents", "schools", "section_entries", "accounts", "reminders")
 
 
 def _named(t: dict[str, Any]) -> tuple[str, str, bool]:
@@ -113,10 +111,12 @@ def put(value: dict[str, Any], path: tuple[str | int, ...], text: str) -> dict[s
 
 
 def snapshot(db: Any) -> dict[str, Any]:
-    """What a refused mutation must leave as it was. The transition log only ever grows (an
-    entry is never changed), so its size says whether anything was written."""
-    state: dict[str, Any] = {c: list(db[c].find({}, sort=[("_id", 1)])) for c in COLLECTIONS if c != "transitions"}
-    state["transitions"] = db.transitions.count_documents({})
+    """What a refused mutation must leave as it was. Every change to a dossier, case,
+    correction, document, school or account claims a version in the transition log, which
+    only ever grows, so its size says whether any of them was written; the collections
+    written outside the log are compared whole or by size."""
+    state: dict[str, Any] = {c: db[c].count_documents({}) for c in ("transitions", "identities", "student_numbers", "section_entries", "reminders")}
+    state.update({c: list(db[c].find({}, sort=[("_id", 1)])) for c in ("schools", "accounts")})
     return state
 
 
