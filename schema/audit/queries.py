@@ -8,7 +8,7 @@ from graphql import GraphQLError
 from domain.access import audit_school_filter, scope_token
 from schema.audit.types import AuditEvent
 from schema.context import Info
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 
 
 @strawberry.input
@@ -20,12 +20,15 @@ class AuditEventFilter:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(description="Audit events about schools in your area, newest first. Auditors only.")
+    @strawberry.field(
+        description="Audit events about the schools located in your area, newest first (a province auditor sees every "
+        "event, those about no school too). Auditors only: anyone else gets a FORBIDDEN error. " + FORWARD_ONLY
+    )
     async def audit_events(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
         filter: AuditEventFilter | None = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
@@ -44,7 +47,7 @@ class AuditQueries:
             after=cursor,
             first=check_first(first, ctx.page_size_max),
         )
-        return connection("audit", page.map(AuditEvent.of))
+        return connection("audit", page.map(AuditEvent.of), after=after)
 
 
 def _is_object_id(value: str) -> bool:

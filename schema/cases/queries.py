@@ -15,7 +15,7 @@ from schema.cases import usecases
 from schema.cases.types import Case, CaseKindType, CaseStateType, CalendarYear, Reminder
 from schema.context import Info
 from schema.inputs import bad_input
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 
 
 def _number(number: str) -> str:
@@ -44,9 +44,12 @@ class CaseQueries:
         except DomainError:
             return None
 
-    @strawberry.field(description="Cases of the schools in your scope (and those waiting for you), by id.")
+    @strawberry.field(
+        description="Cases of a school you see (the student's school or the other school of the case); with "
+        "`filter.awaitingMyDecision`, your inbox instead. Ordered by case id (stable, not by date). " + FORWARD_ONLY
+    )
     async def cases(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, filter: CaseFilterInput | None = None
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None, filter: CaseFilterInput | None = None
     ) -> Connection[Case]:
         ctx = info.context
         f = filter or CaseFilterInput()
@@ -65,7 +68,7 @@ class CaseQueries:
             after=decode_cursor("case", after),
             first=check_first(first, ctx.page_size_max),
         )
-        return connection("case", page.map(lambda c: Case(case=c)))
+        return connection("case", page.map(lambda c: Case(case=c)), after=after)
 
     @strawberry.field(description="Reminders to the schools in your scope (e.g. suspensions that ran out).")
     async def reminders(self, info: Info) -> list[Reminder]:

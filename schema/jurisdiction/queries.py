@@ -8,7 +8,7 @@ from schema.context import Info
 from domain.text import identifier
 from schema.inputs import check_area_code
 from schema.jurisdiction.types import Area, School, SchoolKind
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 
 
 @strawberry.input(description="Narrow the schools list. All filters combine with AND.")
@@ -34,12 +34,12 @@ class JurisdictionQueries:
         found = await info.context.loaders.area.load(code)
         return Area.of(found) if found else None
 
-    @strawberry.field(description="Schools in your scope, ordered by school identifier.")
+    @strawberry.field(description="Schools in your scope (see the README access table), ordered by school identifier. " + FORWARD_ONLY)
     async def schools(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
         filter: SchoolFilter | None = None,
     ) -> Connection[School]:
         f = filter or SchoolFilter()
@@ -52,7 +52,7 @@ class JurisdictionQueries:
             after=decode_cursor("school", after),
             first=check_first(first, info.context.page_size_max),
         )
-        return connection("school", page.map(School.of))
+        return connection("school", page.map(School.of), after=after)
 
     @strawberry.field(description="One school by its 10-digit identifier; null when missing or outside your scope.")
     async def school(self, info: Info, code: str) -> School | None:

@@ -21,7 +21,7 @@ from domain.student_number import normalise_number
 from domain.text import identifier
 from schema.context import Info
 from schema.inputs import bad_input, check_area_code
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 from schema.students import usecases
 from schema.students.inputs import IdDocumentInput, StudentFilterInput
 from schema.students.mutations import DuplicateCandidate
@@ -71,12 +71,16 @@ class StudentQueries:
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         return Student.of(row) if row else None
 
-    @strawberry.field(description="Dossiers in your scope, ordered by student number.")
+    @strawberry.field(
+        description="Dossiers in your scope (the students of the schools you see; the admin sees none), ordered by the "
+        "dossier id, which is the student's first number (an `L` number later replaced by the `G` number keeps its "
+        "place). " + FORWARD_ONLY
+    )
     async def students(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
         filter: StudentFilterInput | None = None,
     ) -> Connection[Student]:
         ctx = info.context
@@ -100,7 +104,7 @@ class StudentQueries:
             after=decode_cursor("student", after),
             first=check_first(first, ctx.page_size_max),
         )
-        return connection("student", page.map(Student.of))
+        return connection("student", page.map(Student.of), after=after)
 
     @strawberry.field(description="Every change of a dossier, oldest first; null outside your scope.")
     async def student_history(self, info: Info, number: str) -> list[HistoryEntry] | None:

@@ -18,7 +18,7 @@ from domain.ports import HistoryEntry as DomainHistoryEntry
 from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 from schema.context import Info
 from domain.workflows.engine import CaseKind, CaseState
 from schema.cases.types import Case
@@ -371,13 +371,15 @@ class Student:
     async def documents(self, info: Info) -> list[Document]:
         return [Document(document=x) for x in await info.context.loaders.documents_by_dossier.load(self.dossier.id)]
 
-    @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first, a page at a time.")
+    @strawberry.field(
+        description="Entries of the archive sections (2)-(6) of Art. 6, in the order they were recorded. " + FORWARD_ONLY
+    )
     async def section_entries(
         self,
         info: Info,
         section: SectionType | None = None,  # type: ignore[valid-type]
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[SectionEntry]:
         page = await info.context.stores.sections.entries(
             self.dossier.id,
@@ -385,7 +387,7 @@ class Student:
             after=decode_cursor("section-entry", after),
             first=check_first(first, info.context.page_size_max),
         )
-        return connection("section-entry", page.map(SectionEntry.of))
+        return connection("section-entry", page.map(SectionEntry.of), after=after)
 
 
 # Basic-data fields whose old and new values are personal data (Art. 24, R-A6).
