@@ -13,30 +13,31 @@ from domain.accounts import Role
 from domain.errors import DomainError, NotFound
 from schema.accounts.types import Registrar
 from schema.context import Info
+from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 
 RecordRegistrarTrainingErrorCode = error_codes("RecordRegistrarTrainingErrorCode", "TRAINING_DATE_IN_FUTURE")
 
 
-@strawberry.input
+@strawberry.input(description="A registrar's completed training (先培训后上岗, Art. 22).")
 class RecordRegistrarTrainingInput:
     login: str = strawberry.field(description="The registrar's login.")
-    completed_on: date = strawberry.field(description="The day the training was completed.")
+    completed_on: date = strawberry.field(description="The day the training was completed (ISO 8601 date, not in the future).")
 
 
-@strawberry.type
+@strawberry.type(description="The training was recorded; the registrar may now write.")
 class RecordRegistrarTrainingSuccess:
-    registrar: Registrar
+    registrar: Registrar = strawberry.field(description="The registrar, with `trainedOn` set.")
 
 
-@strawberry.type
+@strawberry.type(description="Why `recordRegistrarTraining` was refused; nothing was changed. Every attempt is audited.")
 class RecordRegistrarTrainingError:
-    field: str | None
-    message: str
-    code: RecordRegistrarTrainingErrorCode  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
+    code: RecordRegistrarTrainingErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
 
 
-RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult")]
+RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult", description="What `recordRegistrarTraining` returns: the trained registrar, or the typed error.")]
 
 
 @strawberry.type
@@ -46,7 +47,9 @@ class AccountMutations:
         "until then the registrar can read but not write (Art. 22)."
     )
     async def record_registrar_training(
-        self, info: Info, input: RecordRegistrarTrainingInput
+        self,
+        info: Info,
+        input: Annotated[RecordRegistrarTrainingInput, strawberry.argument(description="Who was trained, and when.")],
     ) -> RecordRegistrarTrainingResult:
         ctx = info.context
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
@@ -11,11 +13,11 @@ from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 
 
-@strawberry.input
+@strawberry.input(description="Narrow the audit trail; all filters combine with AND, and null ones do not filter.")
 class AuditEventFilter:
-    actor: str | None = None
-    target_type: str | None = None
-    target_id: str | None = None
+    actor: str | None = strawberry.field(default=None, description="Only events of this login.")
+    target_type: str | None = strawberry.field(default=None, description="Only events about this kind of target (`student`…).")
+    target_id: str | None = strawberry.field(default=None, description="Only events about this target id, exactly.")
 
 
 @strawberry.type
@@ -29,7 +31,9 @@ class AuditQueries:
         info: Info,
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
-        filter: AuditEventFilter | None = None,
+        filter: Annotated[
+            AuditEventFilter | None, strawberry.argument(description="Narrow the trail; null for every event you see.")
+        ] = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
         allowed = audit_school_filter(ctx.account)

@@ -135,7 +135,7 @@ class CorrectionMutations:
         "school, with the household register scan; one open business per student."
     )
     async def request_correction(
-        self, info: Info, input: Annotated[RequestCorrectionInput, strawberry.argument(description="The request.")]
+        self, info: Info, input: Annotated[RequestCorrectionInput, strawberry.argument(description="The request to enter.")]
     ) -> RequestCorrectionResult:
         ctx = info.context
 

@@ -252,7 +252,7 @@ class StudentMutations:
         "identity) changes only by a correction request (Art. 10)."
     )
     async def update_dossier(
-        self, info: Info, input: Annotated[UpdateDossierInput, strawberry.argument(description="What changes.")]
+        self, info: Info, input: Annotated[UpdateDossierInput, strawberry.argument(description="The parts that change.")]
     ) -> UpdateDossierResult:
         ctx = info.context
 
@@ -285,7 +285,7 @@ class StudentMutations:
         description="核准 (Art. 6): the school's supervising department (学籍主管部门) verifies a new dossier or returns it."
     )
     async def verify_dossier(
-        self, info: Info, input: Annotated[VerifyDossierInput, strawberry.argument(description="The decision.")]
+        self, info: Info, input: Annotated[VerifyDossierInput, strawberry.argument(description="The decision to record.")]
     ) -> VerifyDossierResult:
         ctx = info.context
 
