@@ -54,7 +54,7 @@ class BasicDataInput:
     residence_address: str | None = strawberry.field(
         default=None, description="Home or postal address (家庭住址 / 通信地址), at most 200 characters."
     )
-    phone: str | None = strawberry.field(default=None, description="Contact phone: 5-20 digits, spaces, + and -.")
+    phone: str | None = strawberry.field(default=None, description="Contact phone: 5-20 characters of digits, spaces, + and -.")
 
     def to_domain(self) -> d.BasicData:
         values = {k: getattr(self, k) for k in d.BasicData.__dataclass_fields__}
@@ -67,7 +67,7 @@ class GuardianInput:
     relation: str = strawberry.field(description="Relation to the student, a GB/T 4761 code (code table `relation`).")
     is_guardian: bool = strawberry.field(description="True for a legal guardian (监护人); a dossier needs at least one.")
     id_document: IdDocumentInput | None = strawberry.field(default=None, description="Their identity document, if known.")
-    phone: str | None = strawberry.field(default=None, description="Phone: 5-20 digits, spaces, + and -.")
+    phone: str | None = strawberry.field(default=None, description="Phone: 5-20 characters of digits, spaces, + and -.")
     employer: str | None = strawberry.field(default=None, description="Employer or workplace (工作单位).")
 
     def to_domain(self, index: int) -> d.Guardian:

@@ -156,7 +156,7 @@ class PersonalData:
     residence_address: str | None = strawberry.field(
         description="Home or postal address (家庭住址 / 通信地址), one line; null when not recorded."
     )
-    phone: str | None = strawberry.field(description="The family's contact phone: 5-20 digits, spaces, + and -.")
+    phone: str | None = strawberry.field(description="The family's contact phone: 5-20 characters of digits, spaces, + and -.")
     health: str | None = strawberry.field(
         description="Health status, a GB/T 2261.3 code (code table `health`): 1 healthy, 2 fair or weak, 3 chronic "
         "illness, 6 disability."
