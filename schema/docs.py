@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.enum import StrawberryEnumDefinition
 
 E = TypeVar("E")
 
-# The fields every mutation's `…Error` type has.
+# The fields every mutation's `…Error` type has (see `describe_error`).
 ERROR_FIELD = (
     "The input field the error is about, as a dotted path in the input (`basic.birthDate`, `guardians.0.phone`, "
     "`params.untilDate`); null when it is about the request as a whole."
@@ -41,3 +42,22 @@ def describe_values(enum: type[E], values: Mapping[str, str]) -> type[E]:
     for value in definition.values:
         value.description = values[value.name]
     return enum
+
+
+def describe_error(error_type: type, mutation: str, **more: str) -> None:
+    """Describe a mutation's `…Error` type and its fields: `field`, `message` and `code`
+    as every error has them, and the error's own fields (`more`, by Python name) unless
+    they carry their description already. A field left without one fails at import.
+    Kept apart from the class body, which belongs to the error-code declarations."""
+    definition = getattr(error_type, "__strawberry_definition__", None)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        raise TypeError(f"{error_type!r} is not a Strawberry type")
+    definition.description = (
+        f"Why `{mutation}` was refused: switch on `code`. The attempt is in the audit trail, like every accepted one."
+    )
+    texts = {"field": ERROR_FIELD, "message": ERROR_MESSAGE, "code": ERROR_CODE, **more}
+    for f in definition.fields:
+        if f.python_name in texts:
+            f.description = texts[f.python_name]
+        elif not f.description:
+            raise ValueError(f"{definition.name}.{f.python_name} has no description")

@@ -12,8 +12,8 @@ from domain.access import require_training_recorder
 from domain.accounts import Role
 from domain.errors import DomainError, NotFound
 from schema.accounts.types import Registrar
+from schema.docs import describe_error
 from schema.context import Info
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 
 RecordRegistrarTrainingErrorCode = error_codes("RecordRegistrarTrainingErrorCode", "TRAINING_DATE_IN_FUTURE")
@@ -30,14 +30,15 @@ class RecordRegistrarTrainingSuccess:
     registrar: Registrar = strawberry.field(description="The registrar, with `trainedOn` set.")
 
 
-@strawberry.type(description="Why `recordRegistrarTraining` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class RecordRegistrarTrainingError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: RecordRegistrarTrainingErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: RecordRegistrarTrainingErrorCode  # type: ignore[valid-type]
 
 
 RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult", description="What `recordRegistrarTraining` returns: the trained registrar, or the typed error.")]
+describe_error(RecordRegistrarTrainingError, "recordRegistrarTraining")
 
 
 @strawberry.type

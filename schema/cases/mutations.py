@@ -12,9 +12,9 @@ from domain.calendar import check_override
 from domain.text import MULTI_LINE, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
+from schema.docs import describe_error
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.types import Student
 
@@ -113,16 +113,17 @@ class OpenCaseSuccess:
     case: Case = strawberry.field(description="The new case, with its warnings and first due date.")
 
 
-@strawberry.type(description="Why `openCase` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class OpenCaseError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: OpenCaseErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: OpenCaseErrorCode  # type: ignore[valid-type]
     open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
     open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
 OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult", description="What `openCase` returns: the new case, or the typed error.")]
+describe_error(OpenCaseError, "openCase")
 
 
 @strawberry.input(description="A decision on the current step of a case.")
@@ -144,14 +145,15 @@ class DecideCaseSuccess:
     student: Student | None = strawberry.field(description="The dossier, when this decision changed it.")
 
 
-@strawberry.type(description="Why `decideCase` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class DecideCaseError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: DecideCaseErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: DecideCaseErrorCode  # type: ignore[valid-type]
 
 
 DecideCaseResult = Annotated[DecideCaseSuccess | DecideCaseError, strawberry.union("DecideCaseResult", description="What `decideCase` returns: the case after the decision, or the typed error.")]
+describe_error(DecideCaseError, "decideCase")
 
 
 @strawberry.input(description="The open case to withdraw.")
@@ -165,14 +167,15 @@ class WithdrawCaseSuccess:
     case: Case = strawberry.field(description="The case, now WITHDRAWN.")
 
 
-@strawberry.type(description="Why `withdrawCase` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class WithdrawCaseError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: WithdrawCaseErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: WithdrawCaseErrorCode  # type: ignore[valid-type]
 
 
 WithdrawCaseResult = Annotated[WithdrawCaseSuccess | WithdrawCaseError, strawberry.union("WithdrawCaseResult", description="What `withdrawCase` returns: the withdrawn case, or the typed error.")]
+describe_error(WithdrawCaseError, "withdrawCase")
 
 
 @strawberry.input(description="A year's published schedule (State Council notice): days off and 调休 working weekends.")
@@ -189,14 +192,15 @@ class SetCalendarYearSuccess:
     calendar_year: CalendarYear = strawberry.field(description="The year as now recorded (published, source `override`).")
 
 
-@strawberry.type(description="Why `setCalendarYear` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class SetCalendarYearError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: SetCalendarYearErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: SetCalendarYearErrorCode  # type: ignore[valid-type]
 
 
 SetCalendarYearResult = Annotated[SetCalendarYearSuccess | SetCalendarYearError, strawberry.union("SetCalendarYearResult", description="What `setCalendarYear` returns: the recorded year, or the typed error.")]
+describe_error(SetCalendarYearError, "setCalendarYear")
 
 
 @strawberry.type

@@ -12,8 +12,8 @@ from domain.identity import Sex
 from domain.text import MULTI_LINE, clean_text, optional_text
 from schema.context import Info
 from schema.corrections import usecases
+from schema.docs import describe_error
 from schema.corrections.types import Correction, DecisionType
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.inputs import IdDocumentInput
 from schema.students.mutations import IDENTITY_CODES, VALUE_CODES, DuplicateCandidate
@@ -64,11 +64,11 @@ class RequestCorrectionSuccess:
     correction: Correction = strawberry.field(description="The new correction request.")
 
 
-@strawberry.type(description="Why `requestCorrection` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class RequestCorrectionError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: RequestCorrectionErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: RequestCorrectionErrorCode  # type: ignore[valid-type]
     open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
     open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
@@ -78,6 +78,7 @@ RequestCorrectionResult = Annotated[
         "RequestCorrectionResult", description="What `requestCorrection` returns: the new request, or the typed error."
     )
 ]
+describe_error(RequestCorrectionError, "requestCorrection")
 
 
 @strawberry.input(description="A decision on the current step of a correction.")
@@ -96,14 +97,15 @@ class DecideCorrectionSuccess:
     )
 
 
-@strawberry.type(description="Why `decideCorrection` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class DecideCorrectionError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: DecideCorrectionErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: DecideCorrectionErrorCode  # type: ignore[valid-type]
 
 
 DecideCorrectionResult = Annotated[DecideCorrectionSuccess | DecideCorrectionError, strawberry.union("DecideCorrectionResult", description="What `decideCorrection` returns: the correction after the decision, or the typed error.")]
+describe_error(DecideCorrectionError, "decideCorrection")
 
 
 @strawberry.input(description="The open correction request to withdraw.")
@@ -116,16 +118,17 @@ class WithdrawCorrectionSuccess:
     correction: Correction = strawberry.field(description="The correction, now WITHDRAWN.")
 
 
-@strawberry.type(description="Why `withdrawCorrection` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class WithdrawCorrectionError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: WithdrawCorrectionErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: WithdrawCorrectionErrorCode  # type: ignore[valid-type]
 
 
 WithdrawCorrectionResult = Annotated[
     WithdrawCorrectionSuccess | WithdrawCorrectionError, strawberry.union("WithdrawCorrectionResult", description="What `withdrawCorrection` returns: the withdrawn request, or the typed error.")
 ]
+describe_error(WithdrawCorrectionError, "withdrawCorrection")
 
 
 @strawberry.type

@@ -9,8 +9,8 @@ import strawberry
 from domain.text import MULTI_LINE, clean_text
 from schema.context import Info
 from schema.documents import usecases
+from schema.docs import describe_error
 from schema.documents.types import Document
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 
 SetLegalHoldErrorCode = error_codes("SetLegalHoldErrorCode", "REASON_REQUIRED", "INVALID_VALUE")
@@ -28,14 +28,15 @@ class SetLegalHoldSuccess:
     document: Document = strawberry.field(description="The document, with its new `legalHold`.")
 
 
-@strawberry.type(description="Why `setLegalHold` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class SetLegalHoldError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: SetLegalHoldErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: SetLegalHoldErrorCode  # type: ignore[valid-type]
 
 
 SetLegalHoldResult = Annotated[SetLegalHoldSuccess | SetLegalHoldError, strawberry.union("SetLegalHoldResult", description="What `setLegalHold` returns: the document, or the typed error.")]
+describe_error(SetLegalHoldError, "setLegalHold")
 
 
 @strawberry.type

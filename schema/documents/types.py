@@ -65,39 +65,6 @@ class UploadErrorCode(Enum):
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 
 
-describe_values(
-    UploadErrorCode,
-    {
-        "UNAUTHENTICATED": "HTTP 401: no valid bearer token; sign in again.",
-        "PERMISSION_DENIED": "HTTP 403: only the registrar of the student's school uploads its evidence.",
-        "READ_ONLY_ROLE": "HTTP 403: auditors read only; ask the school's registrar.",
-        "REGISTRAR_NOT_TRAINED": "HTTP 403: the registrar's training (Art. 22) is not recorded yet; ask the supervising "
-        "department to record it.",
-        "NOT_FOUND": "HTTP 404: no such student (or document to replace) in your scope; check the number or id.",
-        "INVALID_STUDENT_NUMBER": "HTTP 422: The `student` parameter is not a student number (G or L + 18 characters).",
-        "INVALID_KIND": "HTTP 422: The `kind` parameter is not an EvidenceKind, or differs from the kind of the document it "
-        "replaces.",
-        "INVALID_VALUE": "HTTP 422: A text parameter (filename, paperLocation…) is too long or holds control characters; `field` "
-        "names it.",
-        "EMPTY_FILE": "HTTP 422: The body is empty; attach the file.",
-        "TOO_LARGE": "HTTP 413: the file is over the size limit (25 MiB by default); scan at a lower resolution.",
-        "TYPE_NOT_ALLOWED": "HTTP 415: the bytes are not JPEG, PNG, TIFF or PDF; export the scan in one of those.",
-        "NAME_TYPE_MISMATCH": "HTTP 415: the file name's extension does not match the type found in the bytes; rename "
-        "the file.",
-        "DECLARED_TYPE_MISMATCH": "HTTP 415: the Content-Type header does not match the type found in the bytes.",
-        "CORRUPT_IMAGE": "HTTP 422: The image cannot be decoded completely (truncated or damaged); scan it again.",
-        "IMAGE_TOO_LARGE": "HTTP 422: The image has more pixels than allowed (60 megapixels by default); scan at a lower "
-        "resolution.",
-        "TOO_MANY_PAGES": "HTTP 422: The PDF or TIFF has more pages than allowed (60 by default); split it.",
-        "CORRUPT_PDF": "HTTP 422: The PDF cannot be read, or has no pages; export it again.",
-        "PDF_ENCRYPTED": "HTTP 422: The PDF is encrypted and cannot be checked; send an unprotected scan.",
-        "PDF_ACTIVE_CONTENT": "HTTP 422: The PDF holds JavaScript, launch actions or embedded files; print it to a plain PDF.",
-        "CONFLICT": "HTTP 409: another version of the same document was uploaded at the same time; reload and retry.",
-        "STORE_UNAVAILABLE": "HTTP 503: the evidence store did not accept the file; nothing was kept, try again later.",
-    },
-)
-
-
 @strawberry.type(description="One stored file: its SHA-256 is what the fixity audit re-checks.")
 class StoredFile:
     sha256: str = strawberry.field(description="SHA-256 of the file's bytes, 64 lower-case hex digits.")

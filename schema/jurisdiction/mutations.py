@@ -10,9 +10,9 @@ from domain.access import require_school_maintainer
 from domain.errors import DomainError, NotFound
 from domain.text import clean_text, identifier
 from schema.context import Info
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 from schema.jurisdiction.types import School
+from schema.docs import describe_error
 
 UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG", "INVALID_VALUE")
 MAX_TEXT = 200
@@ -33,14 +33,15 @@ class UpdateSchoolContactSuccess:
     school: School = strawberry.field(description="The school as it now is.")
 
 
-@strawberry.type(description="Why `updateSchoolContact` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class UpdateSchoolContactError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: UpdateSchoolContactErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: UpdateSchoolContactErrorCode  # type: ignore[valid-type]
 
 
 UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolContactError, strawberry.union("UpdateSchoolContactResult", description="What `updateSchoolContact` returns: the updated school, or the typed error.")]
+describe_error(UpdateSchoolContactError, "updateSchoolContact")
 
 
 def _check(input: UpdateSchoolContactInput) -> dict[str, str]:

@@ -12,10 +12,10 @@ from domain.dossier import normalised_class_name
 from domain.errors import DomainError
 from domain.text import MULTI_LINE, identifier, optional_text
 from schema.context import Info
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
 from schema.students.inputs import BasicDataInput, FlagsInput, GuardianInput, IdDocumentInput
+from schema.docs import describe_error
 from schema.students.types import Student
 from schema.students.usecases import Candidate, EnrolledElsewhereError
 
@@ -110,19 +110,21 @@ class EnrolledAt:
     school_name: str = strawberry.field(description="That school's name.")
 
 
-@strawberry.type(description="Why `enrollStudent` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class EnrollStudentError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: EnrollStudentErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
-    enrolled_at: EnrolledAt | None = strawberry.field(
-        default=None, description="With ENROLLED_ELSEWHERE: the school where the person has status; else null."
-    )
+    field: str | None
+    message: str
+    code: EnrollStudentErrorCode  # type: ignore[valid-type]
+    enrolled_at: EnrolledAt | None = None
 
 
 EnrollStudentResult = Annotated[EnrollStudentSuccess | EnrollStudentError, strawberry.union(
         "EnrollStudentResult", description="What `enrollStudent` returns: the new dossier, or the typed error."
     )]
+describe_error(
+    EnrollStudentError, "enrollStudent",
+    enrolled_at="With ENROLLED_ELSEWHERE: the school where the person has status; else null.",
+)
 
 
 # -- updateDossier -------------------------------------------------------------------------
@@ -154,14 +156,15 @@ class UpdateDossierSuccess:
     student: Student = strawberry.field(description="The dossier as it now is.")
 
 
-@strawberry.type(description="Why `updateDossier` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class UpdateDossierError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: UpdateDossierErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: UpdateDossierErrorCode  # type: ignore[valid-type]
 
 
 UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, strawberry.union("UpdateDossierResult", description="What `updateDossier` returns: the updated dossier, or the typed error.")]
+describe_error(UpdateDossierError, "updateDossier")
 
 
 # -- verifyDossier -------------------------------------------------------------------------
@@ -189,14 +192,15 @@ class VerifyDossierSuccess:
     student: Student = strawberry.field(description="The dossier, VERIFIED or RETURNED.")
 
 
-@strawberry.type(description="Why `verifyDossier` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class VerifyDossierError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: VerifyDossierErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: VerifyDossierErrorCode  # type: ignore[valid-type]
 
 
 VerifyDossierResult = Annotated[VerifyDossierSuccess | VerifyDossierError, strawberry.union("VerifyDossierResult", description="What `verifyDossier` returns: the dossier after the decision, or the typed error.")]
+describe_error(VerifyDossierError, "verifyDossier")
 
 
 @strawberry.type

@@ -16,9 +16,9 @@ from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import SectionSchema as DomainSectionSchema
 from domain.sections import Section, check_schema, clean_entry, validate_entry
 from schema.context import Info
-from schema.docs import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
+from schema.docs import describe_error
 from schema.students.types import SectionEntry, SectionType
 
 PublishSectionSchemaErrorCode = error_codes("PublishSectionSchemaErrorCode", "INVALID_SCHEMA", "CONFLICT")
@@ -44,16 +44,17 @@ class PublishSectionSchemaSuccess:
     version: int = strawberry.field(description="The version number it was published as (the previous one + 1).")
 
 
-@strawberry.type(description="Why `publishSectionSchema` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class PublishSectionSchemaError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: PublishSectionSchemaErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: PublishSectionSchemaErrorCode  # type: ignore[valid-type]
 
 
 PublishSectionSchemaResult = Annotated[
     PublishSectionSchemaSuccess | PublishSectionSchemaError, strawberry.union("PublishSectionSchemaResult", description="What `publishSectionSchema` returns: the published version, or the typed error.")
 ]
+describe_error(PublishSectionSchemaError, "publishSectionSchema")
 
 
 @strawberry.input(description="A new entry of an archive section of one dossier.")
@@ -71,14 +72,15 @@ class AddSectionEntrySuccess:
     entry: SectionEntry = strawberry.field(description="The recorded entry.")
 
 
-@strawberry.type(description="Why `addSectionEntry` was refused; nothing was changed. Every attempt is audited.")
+@strawberry.type
 class AddSectionEntryError:
-    field: str | None = strawberry.field(description=ERROR_FIELD)
-    message: str = strawberry.field(description=ERROR_MESSAGE)
-    code: AddSectionEntryErrorCode = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None
+    message: str
+    code: AddSectionEntryErrorCode  # type: ignore[valid-type]
 
 
 AddSectionEntryResult = Annotated[AddSectionEntrySuccess | AddSectionEntryError, strawberry.union("AddSectionEntryResult", description="What `addSectionEntry` returns: the recorded entry, or the typed error.")]
+describe_error(AddSectionEntryError, "addSectionEntry")
 
 
 @strawberry.type
