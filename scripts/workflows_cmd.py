@@ -18,6 +18,7 @@ from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
+from storage.audit_checkpoints import checkpoint
 from storage.transitions import repair_projections
 
 
@@ -28,7 +29,14 @@ async def daily(settings: Settings) -> tuple[int, int, int]:
         collections = Collections.of(client[settings.mongodb_database])
         stores = stores_of(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket))
         now = datetime.now(UTC)
-        repaired = await repair_projections(collections, (now.date() - timedelta(days=1), now.date()))
+        days = (now.date() - timedelta(days=1), now.date())
+        repaired = await repair_projections(collections, days)
+        try:
+            key = settings.audit_key()
+        except ValueError as e:
+            print(f"audit checkpoints not signed: {e}", file=sys.stderr, flush=True)
+        else:
+            await checkpoint(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket), key, days)
         return await escalate_overdue(stores, now), await remind_suspensions_ended(stores, now.date()), repaired
     finally:
         await client.close()

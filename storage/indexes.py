@@ -24,6 +24,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("scope_keys", ASCENDING), ("_id", DESCENDING)], name="scope"),
         IndexModel([("actor", ASCENDING), ("_id", DESCENDING)], name="actor"),
         IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)], name="target"),
+        # The hash chains: one event per (chain, seq), whoever inserts it first.
+        IndexModel([("chain", ASCENDING), ("seq", ASCENDING)], name="chain_seq", unique=True),
     ],
     "students": [
         # Every scoped list: one scope token (an array element), then keyset order.

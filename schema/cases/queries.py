@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.calendar import check_year
 from domain.errors import DomainError
 from domain.ports import CaseFilter
 from domain.student_number import normalise_number
@@ -88,8 +89,14 @@ class CaseQueries:
         description="A year of the working calendar used for deadlines: holidays and 调休 working weekends. Any role."
     )
     async def working_calendar(
-        self, info: Info, year: Annotated[int, strawberry.argument(description="The calendar year, e.g. 2026.")]
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="The calendar year, 2000 to 2100 (else BAD_USER_INPUT).")],
     ) -> CalendarYear:
+        try:
+            check_year(year)
+        except DomainError as e:
+            raise bad_input(e) from e
         calendar = await usecases.working_calendar(info.context.stores)
         s = calendar.schedule(year)
         return CalendarYear(year=year, published=s.published, source=s.source, days_off=sorted(s.days_off), workdays=sorted(s.workdays))

@@ -306,3 +306,48 @@ def test_simultaneous_training_records_keep_one_linear_history(gql: GraphQLClien
     assert [e["version"] for e in entries] == list(range(1, WRITERS + 1))
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:]))  # one chain, no fork
     assert db.accounts.find_one({"_id": "race.registrar"})["trained_on"] == entries[-1]["state"]["trained_on"]
+
+
+def test_simultaneous_correction_decisions_apply_the_correction_once(gql: GraphQLClient, settings: Settings, api: Any, db: Any) -> None:
+    from tests.api.test_corrections import decide as decide_correction, request
+
+    for n in range(3):
+        number = enrol(gql, grade=2, className="二(5)班", born=date(2018, 4, 4))
+        correction_id = request(gql, number, {"formerName": f"王曾用{'甲乙丙'[n]}"})["correction"]["id"]
+        school = at_once(settings, api.base_url, lambda c, i: decide_correction(c, correction_id, "weiwu.registrar"))
+        assert Counter(r["__typename"] for r in school)["DecideCorrectionSuccess"] == 1, school
+        department = at_once(settings, api.base_url, lambda c, i: decide_correction(c, correction_id, "jinshui.dept"))
+        assert Counter(r["__typename"] for r in department)["DecideCorrectionSuccess"] == 1, department
+        stored = db.corrections.find_one({"_id": correction_id})
+        assert stored["state"] == "APPLIED" and len(stored["decisions"]) == 2
+        history = gql("query($n: String!) { studentHistory(number: $n) { action } }", {"n": number}, as_="weiwu.registrar")
+        assert [h["action"] for h in history["studentHistory"]].count("CORRECTED") == 1
+        assert db.students.find_one({"_id": number})["open_business"] is None
+
+
+def test_simultaneous_dossier_updates_lose_nothing(gql: GraphQLClient, settings: Settings, api: Any, db: Any) -> None:
+    """Each accepted update is a version of its own with its own history entry; the
+    refused ones change nothing and say CONFLICT."""
+    update = """mutation($input: UpdateDossierInput!) { updateDossier(input: $input) { __typename
+      ... on UpdateDossierError { code } } }"""
+    number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 7, 7))
+    start = db.students.find_one({"_id": number})["version"]
+    accepted = 0
+    for round_no in range(3):
+        results = at_once(
+            settings, api.base_url,
+            lambda c, i: c(update, {"input": {"number": number, "className": f"二({round_no * WRITERS + i + 10})班"}}, as_="weiwu.registrar"),
+        )
+        won = [r for r in results if r["updateDossier"]["__typename"] == "UpdateDossierSuccess"]
+        assert len(won) >= 1
+        assert all(r["updateDossier"]["code"] == "CONFLICT" for r in results if r not in won)
+        accepted += len(won)
+    live = db.students.find_one({"_id": number})
+    assert live["version"] == start + accepted
+    history = gql("query($n: String!) { studentHistory(number: $n) { action changes } }", {"n": number}, as_="weiwu.registrar")
+    updates = [h for h in history["studentHistory"] if h["action"] == "UPDATED"]
+    assert len(updates) == accepted
+    # the history is one unbroken chain: each change starts from the previous one's result
+    chain = [h["changes"]["class_name"] for h in updates]
+    assert all(a["new"] == b["old"] for a, b in zip(chain, chain[1:]))
+    assert chain[-1]["new"] == live["class_name"]

@@ -112,8 +112,12 @@ def put(value: dict[str, Any], path: tuple[str | int, ...], text: str) -> dict[s
     return changed
 
 
-def snapshot(db: Any) -> dict[str, list[Any]]:
-    return {c: list(db[c].find({}, sort=[("_id", 1)])) for c in COLLECTIONS}
+def snapshot(db: Any) -> dict[str, Any]:
+    """What a refused mutation must leave as it was. The transition log only ever grows (an
+    entry is never changed), so its size says whether anything was written."""
+    state: dict[str, Any] = {c: list(db[c].find({}, sort=[("_id", 1)])) for c in COLLECTIONS if c != "transitions"}
+    state["transitions"] = db.transitions.count_documents({})
+    return state
 
 
 Base = tuple[str, dict[str, Any]]
