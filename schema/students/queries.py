@@ -50,7 +50,9 @@ class SectionSchema:
     section: SectionType = strawberry.field(description="The archive section it describes.")  # type: ignore[valid-type]
     version: int = strawberry.field(description="Its version, 1, 2, …; entries record the version that validated them.")
     schema: JSON = strawberry.field(description="The JSON Schema (draft 2020-12) of one entry, an object.")
-    published_by: str = strawberry.field(description="Login of the province account that published it.")
+    published_by: str = strawberry.field(
+        description="Login of the province account that published it; `system` for the built-in version 1."
+    )
 
 
 @strawberry.input(description="A record to check for duplicates before it is keyed in (Art. 8).")
