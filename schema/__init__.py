@@ -45,14 +45,20 @@ PARSE_CACHE_SIZE = 512
 VALIDATION_CACHE_SIZE = 512
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Everything is filtered by your role and scope (README access table): what is outside it is "
+    "null or absent, exactly as if it did not exist."
+)
 class Query(
     AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries
 ):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes. Each returns a union of its `…Success` and its typed `…Error` (with a stable `code`); every "
+    "attempt, accepted or refused, is written to the audit trail."
+)
 class Mutation(
     AccountMutations,
     JurisdictionMutations,

@@ -12,21 +12,22 @@ from domain.access import require_training_recorder
 from domain.accounts import Role
 from domain.errors import DomainError, NotFound
 from schema.accounts.types import Registrar
+from schema.docs import describe_error
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 
 RecordRegistrarTrainingErrorCode = error_codes("RecordRegistrarTrainingErrorCode", "TRAINING_DATE_IN_FUTURE")
 
 
-@strawberry.input
+@strawberry.input(description="A registrar's completed training (先培训后上岗, Art. 22).")
 class RecordRegistrarTrainingInput:
     login: str = strawberry.field(description="The registrar's login.")
-    completed_on: date = strawberry.field(description="The day the training was completed.")
+    completed_on: date = strawberry.field(description="The day the training was completed (ISO 8601 date, not in the future).")
 
 
-@strawberry.type
+@strawberry.type(description="The training was recorded; the registrar may now write.")
 class RecordRegistrarTrainingSuccess:
-    registrar: Registrar
+    registrar: Registrar = strawberry.field(description="The registrar, with `trainedOn` set.")
 
 
 @strawberry.type
@@ -36,7 +37,8 @@ class RecordRegistrarTrainingError:
     code: RecordRegistrarTrainingErrorCode  # type: ignore[valid-type]
 
 
-RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult")]
+RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult", description="What `recordRegistrarTraining` returns: the trained registrar, or the typed error.")]
+describe_error(RecordRegistrarTrainingError, "recordRegistrarTraining")
 
 
 @strawberry.type
@@ -46,7 +48,9 @@ class AccountMutations:
         "until then the registrar can read but not write (Art. 22)."
     )
     async def record_registrar_training(
-        self, info: Info, input: RecordRegistrarTrainingInput
+        self,
+        info: Info,
+        input: Annotated[RecordRegistrarTrainingInput, strawberry.argument(description="Who was trained, and when.")],
     ) -> RecordRegistrarTrainingResult:
         ctx = info.context
 

@@ -8,6 +8,6 @@ from schema.context import Info
 
 @strawberry.type
 class AccountQueries:
-    @strawberry.field(description="The signed-in account.")
+    @strawberry.field(description="The signed-in account: your role, scope and whether you may write.")
     def viewer(self, info: Info) -> Viewer:
         return Viewer.of(info.context.account)

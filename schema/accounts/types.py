@@ -10,16 +10,32 @@ from domain import accounts as a
 from domain.access import require_writer
 from domain.errors import DomainError
 from schema.context import Info
+from schema.docs import describe_values
 from schema.jurisdiction.types import Area, School
 
-Role = strawberry.enum(a.Role, description="What an account may do; together with its scope it decides every access.")
+Role = describe_values(
+    strawberry.enum(a.Role, description="What an account may do; together with its scope it decides every access."),
+    {
+        "SCHOOL_REGISTRAR": "学校学籍管理员: keys in and keeps the dossiers of one school, once trained (Art. 22); reads "
+        "its students' personal data.",
+        "COUNTY_DEPARTMENT": "县级教育行政部门: supervises (学籍主管部门) the schools of its county, except the city's or "
+        "province's 直管学校; verifies (核准) and decides their cases and corrections.",
+        "CITY_DEPARTMENT": "省辖市教育行政部门: sees every school in the city; supervises its own 直管学校.",
+        "PROVINCE_DEPARTMENT": "省级教育行政部门: sees every school; supervises its own 直管学校 and publishes the archive "
+        "section schemas (Art. 3).",
+        "ARCHIVIST": "Archive duties (Art. 19) for the schools located in its area: legal holds, downloads of the "
+        "untouched originals; and the fixity audit.",
+        "AUDITOR": "Read-only: the schools and dossiers of its area and their audit trail; writes nothing.",
+        "ADMIN": "System administration (the working calendar); sees every school as reference data, but no dossiers.",
+    },
+)
 
 
 @strawberry.type(description="Who you are: your role, your scope and whether you may write.")
 class Viewer:
-    login: str
-    name: str
-    role: Role  # type: ignore[valid-type]
+    login: str = strawberry.field(description="Your login (lower-case letters, digits, `.`, `_`, `-`).")
+    name: str = strawberry.field(description="Your name, as the account shows it.")
+    role: Role = strawberry.field(description="Your role; with `scopeCode` it decides what you see and do.")  # type: ignore[valid-type]
     scope_code: str | None = strawberry.field(
         description="Your school identifier (registrars), your area code (departments, archivists, auditors), "
         "or null (the system admin)."
@@ -58,13 +74,15 @@ class Viewer:
         return Area.of(found) if found else None
 
 
-@strawberry.type(description="A school registrar (学籍管理员) as filed with the supervising level (Art. 22).")
+@strawberry.type(description="A school registrar (学籍管理员) as filed with the supervising level (备案, Art. 22).")
 class Registrar:
-    login: str
-    name: str
-    school_code: str
-    phone: str | None
-    trained_on: date | None
+    login: str = strawberry.field(description="The registrar's login; give it to `recordRegistrarTraining`.")
+    name: str = strawberry.field(description="The registrar's name.")
+    school_code: str = strawberry.field(description="The registrar's school (学校标识码).")
+    phone: str | None = strawberry.field(description="The registrar's phone, as filed (备案); null when none.")
+    trained_on: date | None = strawberry.field(
+        description="When the training was completed (ISO 8601 date); null: not trained yet, so reads only (Art. 22)."
+    )
 
     @classmethod
     def of(cls, account: a.Account) -> Registrar:

@@ -9,21 +9,30 @@ from strawberry.scalars import JSON
 from domain.ports import AuditEvent as DomainAuditEvent
 
 
-@strawberry.type(description="One line of the append-only audit trail.")
+@strawberry.type(
+    description="One line of the append-only audit trail (R-A6): every mutation, accepted or refused, every read of "
+    "personal data and every download link. Auditors only."
+)
 class AuditEvent:
-    id: strawberry.ID
-    at: datetime
+    id: strawberry.ID = strawberry.field(description="The event's id; ids sort in the order of recording.")
+    at: datetime = strawberry.field(description="When it happened (ISO 8601 date and time, UTC).")
     actor: str = strawberry.field(description="Login of the account that acted.")
-    role: str
+    role: str = strawberry.field(description="The actor's Role at the time.")
     action: str = strawberry.field(description="e.g. mutation:updateSchoolContact, read:studentFull, download:document")
-    target_type: str
-    target_id: str
+    target_type: str = strawberry.field(
+        description="What was acted on: student, school, case, correction, document, account, section, calendar."
+    )
+    target_id: str = strawberry.field(
+        description="Its id: a student number, school identifier, case, correction or document id, login, …"
+    )
     outcome: str = strawberry.field(description="'ok', or the stable error code the attempt was refused with.")
-    school_code: str | None
-    request_id: str | None
-    ip: str | None
-    user_agent: str | None
-    details: JSON
+    school_code: str | None = strawberry.field(description="The school (学校标识码) the event is about; null for none.")
+    request_id: str | None = strawberry.field(description="The request's X-Request-ID, to find it in the logs.")
+    ip: str | None = strawberry.field(description="The client's IP address, as the API saw it.")
+    user_agent: str | None = strawberry.field(description="The client's User-Agent header.")
+    details: JSON = strawberry.field(
+        description="A JSON object with what else matters: the refused `field`, before and after values, the fields read…"
+    )
 
     @classmethod
     def of(cls, e: DomainAuditEvent) -> AuditEvent:

@@ -12,6 +12,7 @@ from domain.calendar import check_override
 from domain.text import MULTI_LINE, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
+from schema.docs import describe_error
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
 from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
@@ -61,13 +62,17 @@ def _comment(field: str, value: str | None) -> str | None:
 @strawberry.input(description="What a kind needs; see each kind's article. Unused fields stay null.")
 class CaseParamsInput:
     grade: int | None = strawberry.field(default=None, description="Transfer: grade at the new school; resumption, return, skip-grade: the grade to continue in.")
-    from_date: date | None = strawberry.field(default=None, description="Suspension: first day.")
+    from_date: date | None = strawberry.field(
+        default=None, description="Suspension: its first day (ISO 8601 date); default today, or the current end."
+    )
     until_date: date | None = strawberry.field(
         default=None,
         description="Suspension: last day (at most one year on; an extension ends after the current suspension). "
         "Sanction: its last day.",
     )
-    informed_on: date | None = strawberry.field(default=None, description="Death: the day the school was informed.")
+    informed_on: date | None = strawberry.field(
+        default=None, description="Death: the day the school was informed (ISO 8601 date); the deadline counts from it."
+    )
     addressees: str | None = strawberry.field(default=None, description="Dropout: the township / sub-district and county the written report went to.")
     move_status: bool | None = strawberry.field(default=None, description="Art. 12: does the status move to the new school?")
     sanction_reason: str | None = strawberry.field(
@@ -83,10 +88,10 @@ class CaseParamsInput:
         return params
 
 
-@strawberry.input
+@strawberry.input(description="A new status-change case: kind, student, grounds, parameters and evidence.")
 class OpenCaseInput:
-    kind: CaseKindType  # type: ignore[valid-type]
-    number: str
+    kind: CaseKindType = strawberry.field(description="The kind of status change (its article).")  # type: ignore[valid-type]
+    number: str = strawberry.field(description="The student number (or an alias).")
     grounds: str | None = strawberry.field(
         default=None,
         description="The article's grounds: TRANSFER HOUSEHOLD_MOVED, GUARDIAN_AWAY_ON_DUTY, MIGRANT_RESIDENCE_MOVED, "
@@ -95,14 +100,17 @@ class OpenCaseInput:
         "SERIOUS_WARNING, DEMERIT, PROBATION.",
     )
     target_school_code: str | None = strawberry.field(default=None, description="Transfer: the receiving school; Art. 12: the new school.")
-    params: CaseParamsInput | None = None
-    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description="Document ids (uploaded first).")
-    comment: str | None = None
+    params: CaseParamsInput | None = strawberry.field(default=None, description="What the kind needs; null if nothing.")
+    evidence: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Ids of the student's documents offered as evidence (upload them first through POST /uploads).",
+    )
+    comment: str | None = strawberry.field(default=None, description="A comment, at most 2000 characters, line breaks allowed.")
 
 
-@strawberry.type
+@strawberry.type(description="The case was opened and waits for its first step.")
 class OpenCaseSuccess:
-    case: Case
+    case: Case = strawberry.field(description="The new case, with its warnings and first due date.")
 
 
 @strawberry.type
@@ -114,21 +122,26 @@ class OpenCaseError:
     open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
 
-OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult")]
+OpenCaseResult = Annotated[OpenCaseSuccess | OpenCaseError, strawberry.union("OpenCaseResult", description="What `openCase` returns: the new case, or the typed error.")]
+describe_error(OpenCaseError, "openCase")
 
 
-@strawberry.input
+@strawberry.input(description="A decision on the current step of a case.")
 class DecideCaseInput:
-    id: strawberry.ID
-    decision: CaseDecisionType  # type: ignore[valid-type]
-    comment: str | None = strawberry.field(default=None, description="Required to return, reject or force.")
-    evidence: list[strawberry.ID] = strawberry.field(default_factory=list)
+    id: strawberry.ID = strawberry.field(description="The case's id.")
+    decision: CaseDecisionType = strawberry.field(description="Approve, return, reject or force.")  # type: ignore[valid-type]
+    comment: str | None = strawberry.field(
+        default=None, description="Required to return, reject or force; at most 2000 characters, line breaks allowed."
+    )
+    evidence: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Ids of documents this step needs (e.g. the signed skip-grade form)."
+    )
     override_reason: str | None = strawberry.field(default=None, description="Required to approve a case with warnings at the step that confirms them.")
 
 
-@strawberry.type
+@strawberry.type(description="The decision was recorded; the case moved on, went back or ended.")
 class DecideCaseSuccess:
-    case: Case
+    case: Case = strawberry.field(description="The case after the decision.")
     student: Student | None = strawberry.field(description="The dossier, when this decision changed it.")
 
 
@@ -139,18 +152,19 @@ class DecideCaseError:
     code: DecideCaseErrorCode  # type: ignore[valid-type]
 
 
-DecideCaseResult = Annotated[DecideCaseSuccess | DecideCaseError, strawberry.union("DecideCaseResult")]
+DecideCaseResult = Annotated[DecideCaseSuccess | DecideCaseError, strawberry.union("DecideCaseResult", description="What `decideCase` returns: the case after the decision, or the typed error.")]
+describe_error(DecideCaseError, "decideCase")
 
 
-@strawberry.input
+@strawberry.input(description="The open case to withdraw.")
 class WithdrawCaseInput:
-    id: strawberry.ID
-    reason: str | None = None
+    id: strawberry.ID = strawberry.field(description="The case's id.")
+    reason: str | None = strawberry.field(default=None, description="Why, at most 2000 characters; kept in the timeline.")
 
 
-@strawberry.type
+@strawberry.type(description="The case was withdrawn; the student's business is free again.")
 class WithdrawCaseSuccess:
-    case: Case
+    case: Case = strawberry.field(description="The case, now WITHDRAWN.")
 
 
 @strawberry.type
@@ -160,19 +174,22 @@ class WithdrawCaseError:
     code: WithdrawCaseErrorCode  # type: ignore[valid-type]
 
 
-WithdrawCaseResult = Annotated[WithdrawCaseSuccess | WithdrawCaseError, strawberry.union("WithdrawCaseResult")]
+WithdrawCaseResult = Annotated[WithdrawCaseSuccess | WithdrawCaseError, strawberry.union("WithdrawCaseResult", description="What `withdrawCase` returns: the withdrawn case, or the typed error.")]
+describe_error(WithdrawCaseError, "withdrawCase")
 
 
 @strawberry.input(description="A year's published schedule (State Council notice): days off and 调休 working weekends.")
 class SetCalendarYearInput:
-    year: int
-    days_off: list[date]
-    workdays: list[date]
+    year: int = strawberry.field(description="The calendar year; every date given must lie in it.")
+    days_off: list[date] = strawberry.field(description="Every statutory day off of the year (ISO 8601 dates).")
+    workdays: list[date] = strawberry.field(
+        description="Weekend days that are working days (调休); a weekday here is INVALID_VALUE."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The schedule was recorded; deadlines computed from now on use it.")
 class SetCalendarYearSuccess:
-    calendar_year: CalendarYear
+    calendar_year: CalendarYear = strawberry.field(description="The year as now recorded (published, source `override`).")
 
 
 @strawberry.type
@@ -182,13 +199,19 @@ class SetCalendarYearError:
     code: SetCalendarYearErrorCode  # type: ignore[valid-type]
 
 
-SetCalendarYearResult = Annotated[SetCalendarYearSuccess | SetCalendarYearError, strawberry.union("SetCalendarYearResult")]
+SetCalendarYearResult = Annotated[SetCalendarYearSuccess | SetCalendarYearError, strawberry.union("SetCalendarYearResult", description="What `setCalendarYear` returns: the recorded year, or the typed error.")]
+describe_error(SetCalendarYearError, "setCalendarYear")
 
 
 @strawberry.type
 class CaseMutations:
-    @strawberry.mutation(description="Open a status-change case (Art. 11-16). One open business per student.")
-    async def open_case(self, info: Info, input: OpenCaseInput) -> OpenCaseResult:
+    @strawberry.mutation(
+        description="Open a status-change case (学籍异动, Art. 11-16), by the registrar of the opening school (the "
+        "receiving school for a transfer, else the student's school). One open business per student."
+    )
+    async def open_case(
+        self, info: Info, input: Annotated[OpenCaseInput, strawberry.argument(description="The case to open.")]
+    ) -> OpenCaseResult:
         ctx = info.context
 
         async def body() -> Outcome[OpenCaseSuccess]:
@@ -213,8 +236,13 @@ class CaseMutations:
             extra=open_business_fields,
         )
 
-    @strawberry.mutation(description="Decide the current step: approve, return (to the previous step), reject, or force (the level above).")
-    async def decide_case(self, info: Info, input: DecideCaseInput) -> DecideCaseResult:
+    @strawberry.mutation(
+        description="Decide the current step, by its party: approve, return (to the previous step), reject; or force, "
+        "by the level above once the step is overdue and escalated (Art. 11(3))."
+    )
+    async def decide_case(
+        self, info: Info, input: Annotated[DecideCaseInput, strawberry.argument(description="The decision to record.")]
+    ) -> DecideCaseResult:
         ctx = info.context
 
         async def body() -> Outcome[DecideCaseSuccess]:
@@ -240,8 +268,10 @@ class CaseMutations:
             ctx, action="mutation:decideCase", target=("case", str(input.id)), errors=(DecideCaseError, DecideCaseErrorCode), body=body
         )
 
-    @strawberry.mutation(description="The opening party withdraws an open case.")
-    async def withdraw_case(self, info: Info, input: WithdrawCaseInput) -> WithdrawCaseResult:
+    @strawberry.mutation(description="The party that opened a case withdraws it while it is open.")
+    async def withdraw_case(
+        self, info: Info, input: Annotated[WithdrawCaseInput, strawberry.argument(description="The case to withdraw.")]
+    ) -> WithdrawCaseResult:
         ctx = info.context
 
         async def body() -> Outcome[WithdrawCaseSuccess]:
@@ -252,8 +282,13 @@ class CaseMutations:
             ctx, action="mutation:withdrawCase", target=("case", str(input.id)), errors=(WithdrawCaseError, WithdrawCaseErrorCode), body=body
         )
 
-    @strawberry.mutation(description="The admin records a year's published holiday schedule (overrides the built-in one).")
-    async def set_calendar_year(self, info: Info, input: SetCalendarYearInput) -> SetCalendarYearResult:
+    @strawberry.mutation(
+        description="The admin records a year's published holiday schedule (overrides the built-in one), so that "
+        "deadlines in it stop being provisional."
+    )
+    async def set_calendar_year(
+        self, info: Info, input: Annotated[SetCalendarYearInput, strawberry.argument(description="The year's schedule.")]
+    ) -> SetCalendarYearResult:
         ctx = info.context
 
         async def body() -> Outcome[SetCalendarYearSuccess]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -16,7 +17,7 @@ from schema.cases import usecases
 from schema.cases.types import Case, CaseKindType, CaseStateType, CalendarYear, Reminder
 from schema.context import Info
 from schema.inputs import bad_input
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 
 
 def _number(number: str) -> str:
@@ -26,12 +27,14 @@ def _number(number: str) -> str:
         raise bad_input(e) from e
 
 
-@strawberry.input(description="Filters for `cases`; all combine with AND.")
+@strawberry.input(description="Filters for `cases`; all combine with AND, and null ones do not filter.")
 class CaseFilterInput:
-    kind: CaseKindType | None = None  # type: ignore[valid-type]
-    state: CaseStateType | None = None  # type: ignore[valid-type]
-    school_code: str | None = None
-    number: str | None = None
+    kind: CaseKindType | None = strawberry.field(default=None, description="Only cases of this kind.")  # type: ignore[valid-type]
+    state: CaseStateType | None = strawberry.field(default=None, description="Only cases in this state.")  # type: ignore[valid-type]
+    school_code: str | None = strawberry.field(
+        default=None, description="Only cases with this school as a party (学校标识码), sending or receiving."
+    )
+    number: str | None = strawberry.field(default=None, description="Only cases of this student number.")
     overdue: bool | None = strawberry.field(default=None, description="Open cases whose current step is past its due date.")
     awaiting_my_decision: bool | None = strawberry.field(default=None, description="Your inbox: steps waiting for your school or department, and steps escalated to you.")
 
@@ -39,15 +42,22 @@ class CaseFilterInput:
 @strawberry.type
 class CaseQueries:
     @strawberry.field(description="A case with its steps and timeline; null outside your scope.")
-    async def case(self, info: Info, id: strawberry.ID) -> Case | None:
+    async def case(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The case's id (`Case.id`).")]
+    ) -> Case | None:
         try:
             return Case(case=await usecases.case_in_scope(info.context, str(id)))
         except DomainError:
             return None
 
-    @strawberry.field(description="Cases of the schools in your scope (and those waiting for you), by id.")
+    @strawberry.field(
+        description="Cases of a school you see (the student's school or the other school of the case); with "
+        "`filter.awaitingMyDecision`, your inbox instead. Ordered by case id (stable, not by date). " + FORWARD_ONLY
+    )
     async def cases(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, filter: CaseFilterInput | None = None
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None, filter: Annotated[
+            CaseFilterInput | None, strawberry.argument(description="Narrow the list, or ask for your inbox.")
+        ] = None,
     ) -> Connection[Case]:
         ctx = info.context
         f = filter or CaseFilterInput()
@@ -66,15 +76,23 @@ class CaseQueries:
             after=decode_cursor("case", after),
             first=check_first(first, ctx.page_size_max),
         )
-        return connection("case", page.map(lambda c: Case(case=c)))
+        return connection("case", page.map(lambda c: Case(case=c)), after=after)
 
-    @strawberry.field(description="Reminders to the schools in your scope (e.g. suspensions that ran out).")
+    @strawberry.field(
+        description="Reminders to the schools in your scope (e.g. suspensions that ran out), by due date, earliest first."
+    )
     async def reminders(self, info: Info) -> list[Reminder]:
         found = await info.context.stores.cases.reminders(info.context.student_scope_key)
         return [Reminder(id=strawberry.ID(r.id), kind=r.kind, school_code=r.school_code, number=r.number, due=r.due, message=r.message) for r in found]
 
-    @strawberry.field(description="A year of the working calendar used for deadlines (2000-2100).")
-    async def working_calendar(self, info: Info, year: int) -> CalendarYear:
+    @strawberry.field(
+        description="A year of the working calendar used for deadlines: holidays and 调休 working weekends. Any role."
+    )
+    async def working_calendar(
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="The calendar year, 2000 to 2100 (else BAD_USER_INPUT).")],
+    ) -> CalendarYear:
         try:
             check_year(year)
         except DomainError as e:

@@ -12,6 +12,7 @@ from domain.identity import Sex
 from domain.text import MULTI_LINE, clean_text, optional_text
 from schema.context import Info
 from schema.corrections import usecases
+from schema.docs import describe_error
 from schema.corrections.types import Correction, DecisionType
 from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
 from schema.students.inputs import IdDocumentInput
@@ -29,11 +30,14 @@ WithdrawCorrectionErrorCode = error_codes("WithdrawCorrectionErrorCode", *CORREC
 
 @strawberry.input(description="The corrected values; give only those that change.")
 class CorrectionChangesInput:
-    name: str | None = None
-    former_name: str | None = None
-    sex: SexType | None = None  # type: ignore[valid-type]
-    birth_date: date | None = None
-    id_document: IdDocumentInput | None = None
+    name: str | None = strawberry.field(default=None, description="The corrected full name (姓名).")
+    former_name: str | None = strawberry.field(default=None, description="The corrected former name (曾用名).")
+    sex: SexType | None = strawberry.field(default=None, description="The corrected sex (GB/T 2261.1).")  # type: ignore[valid-type]
+    birth_date: date | None = strawberry.field(default=None, description="The corrected date of birth (ISO 8601 date).")
+    id_document: IdDocumentInput | None = strawberry.field(
+        default=None,
+        description="The corrected identity document; a resident ID gives the `G` number, the old number stays an alias.",
+    )
 
     def to_domain(self) -> CorrectionChanges:
         return CorrectionChanges(
@@ -47,17 +51,17 @@ class CorrectionChangesInput:
 
 @strawberry.input(description="A guardian's request to correct basic data, entered by the school (Art. 10).")
 class RequestCorrectionInput:
-    number: str
-    changes: CorrectionChangesInput
-    reason: str
+    number: str = strawberry.field(description="The student number (or an alias).")
+    changes: CorrectionChangesInput = strawberry.field(description="The corrected values; at least one.")
+    reason: str = strawberry.field(description="Why the data is wrong, at most 2000 characters, line breaks allowed.")
     evidence: list[str] = strawberry.field(
         description="Ids of the uploaded scans (POST /uploads): the household register (居民户口簿) or other proof."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The request was entered and waits for the school's decision (PENDING_SCHOOL).")
 class RequestCorrectionSuccess:
-    correction: Correction
+    correction: Correction = strawberry.field(description="The new correction request.")
 
 
 @strawberry.type
@@ -70,20 +74,23 @@ class RequestCorrectionError:
 
 
 RequestCorrectionResult = Annotated[
-    RequestCorrectionSuccess | RequestCorrectionError, strawberry.union("RequestCorrectionResult")
+    RequestCorrectionSuccess | RequestCorrectionError, strawberry.union(
+        "RequestCorrectionResult", description="What `requestCorrection` returns: the new request, or the typed error."
+    )
 ]
+describe_error(RequestCorrectionError, "requestCorrection")
 
 
-@strawberry.input
+@strawberry.input(description="A decision on the current step of a correction.")
 class DecideCorrectionInput:
-    id: strawberry.ID
-    decision: DecisionType  # type: ignore[valid-type]
+    id: strawberry.ID = strawberry.field(description="The correction's id.")
+    decision: DecisionType = strawberry.field(description="Approve or reject.")  # type: ignore[valid-type]
     comment: str | None = strawberry.field(default=None, description="Required when rejecting.")
 
 
-@strawberry.type
+@strawberry.type(description="The decision was recorded; on the department's approval the change is applied.")
 class DecideCorrectionSuccess:
-    correction: Correction
+    correction: Correction = strawberry.field(description="The correction after the decision.")
     student: Student | None = strawberry.field(description="The corrected dossier, once applied.")
     duplicate_candidates: list[DuplicateCandidate] = strawberry.field(
         description="After name, identity, sex or birth date changed: likely duplicates for review."
@@ -97,17 +104,18 @@ class DecideCorrectionError:
     code: DecideCorrectionErrorCode  # type: ignore[valid-type]
 
 
-DecideCorrectionResult = Annotated[DecideCorrectionSuccess | DecideCorrectionError, strawberry.union("DecideCorrectionResult")]
+DecideCorrectionResult = Annotated[DecideCorrectionSuccess | DecideCorrectionError, strawberry.union("DecideCorrectionResult", description="What `decideCorrection` returns: the correction after the decision, or the typed error.")]
+describe_error(DecideCorrectionError, "decideCorrection")
 
 
-@strawberry.input
+@strawberry.input(description="The open correction request to withdraw.")
 class WithdrawCorrectionInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The correction's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The request was withdrawn; the student's business is free again.")
 class WithdrawCorrectionSuccess:
-    correction: Correction
+    correction: Correction = strawberry.field(description="The correction, now WITHDRAWN.")
 
 
 @strawberry.type
@@ -118,14 +126,20 @@ class WithdrawCorrectionError:
 
 
 WithdrawCorrectionResult = Annotated[
-    WithdrawCorrectionSuccess | WithdrawCorrectionError, strawberry.union("WithdrawCorrectionResult")
+    WithdrawCorrectionSuccess | WithdrawCorrectionError, strawberry.union("WithdrawCorrectionResult", description="What `withdrawCorrection` returns: the withdrawn request, or the typed error.")
 ]
+describe_error(WithdrawCorrectionError, "withdrawCorrection")
 
 
 @strawberry.type
 class CorrectionMutations:
-    @strawberry.mutation(description="Open a correction of key basic data; one open business per student.")
-    async def request_correction(self, info: Info, input: RequestCorrectionInput) -> RequestCorrectionResult:
+    @strawberry.mutation(
+        description="Enter a guardian's request to correct key basic data (Art. 10), by the registrar of the student's "
+        "school, with the household register scan; one open business per student."
+    )
+    async def request_correction(
+        self, info: Info, input: Annotated[RequestCorrectionInput, strawberry.argument(description="The request to enter.")]
+    ) -> RequestCorrectionResult:
         ctx = info.context
 
         async def body() -> Outcome[RequestCorrectionSuccess]:
@@ -150,7 +164,9 @@ class CorrectionMutations:
         description="Decide the current step: the school first, then its supervising department; "
         "the change is applied when the department approves."
     )
-    async def decide_correction(self, info: Info, input: DecideCorrectionInput) -> DecideCorrectionResult:
+    async def decide_correction(
+        self, info: Info, input: Annotated[DecideCorrectionInput, strawberry.argument(description="The decision to record.")]
+    ) -> DecideCorrectionResult:
         ctx = info.context
 
         async def body() -> Outcome[DecideCorrectionSuccess]:
@@ -174,8 +190,10 @@ class CorrectionMutations:
             body=body,
         )
 
-    @strawberry.mutation(description="The school withdraws an open correction request.")
-    async def withdraw_correction(self, info: Info, input: WithdrawCorrectionInput) -> WithdrawCorrectionResult:
+    @strawberry.mutation(description="The registrar of the student's school withdraws an open correction request.")
+    async def withdraw_correction(
+        self, info: Info, input: Annotated[WithdrawCorrectionInput, strawberry.argument(description="The request to withdraw.")]
+    ) -> WithdrawCorrectionResult:
         ctx = info.context
 
         async def body() -> Outcome[WithdrawCorrectionSuccess]:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.errors import DomainError
 from schema.context import Info
+from schema.docs import STUDENT_NUMBER_ARG
 from schema.corrections import usecases
 from schema.corrections.types import Correction
 from schema.students import usecases as student_usecases
@@ -11,15 +14,19 @@ from schema.students import usecases as student_usecases
 
 @strawberry.type
 class CorrectionQueries:
-    @strawberry.field(description="A correction request; null outside your scope.")
-    async def correction(self, info: Info, id: strawberry.ID) -> Correction | None:
+    @strawberry.field(description="A correction request (Art. 10); null when there is none or it is outside your scope.")
+    async def correction(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The correction's id.")]
+    ) -> Correction | None:
         try:
             return Correction.of(await usecases.correction_in_scope(info.context, str(id)))
         except DomainError:
             return None
 
     @strawberry.field(description="Every correction request of a student, oldest first; null outside your scope.")
-    async def corrections(self, info: Info, number: str) -> list[Correction] | None:
+    async def corrections(
+        self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]
+    ) -> list[Correction] | None:
         try:
             row, _ = await student_usecases.student_in_scope(info.context, number)
         except DomainError:

@@ -9,22 +9,23 @@ import strawberry
 from domain.text import MULTI_LINE, clean_text
 from schema.context import Info
 from schema.documents import usecases
+from schema.docs import describe_error
 from schema.documents.types import Document
 from schema.errors import Outcome, audited, error_codes
 
 SetLegalHoldErrorCode = error_codes("SetLegalHoldErrorCode", "REASON_REQUIRED", "INVALID_VALUE")
 
 
-@strawberry.input
+@strawberry.input(description="A legal hold to set on, or release from, every version of a document.")
 class SetLegalHoldInput:
-    document_id: strawberry.ID
-    hold: bool
+    document_id: strawberry.ID = strawberry.field(description="The document's id.")
+    hold: bool = strawberry.field(description="True to set the hold, false to release it.")
     reason: str = strawberry.field(description="Why the hold is set or released (at most 2000 characters).")
 
 
-@strawberry.type
+@strawberry.type(description="The hold was set or released in the evidence store and recorded.")
 class SetLegalHoldSuccess:
-    document: Document
+    document: Document = strawberry.field(description="The document, with its new `legalHold`.")
 
 
 @strawberry.type
@@ -34,13 +35,16 @@ class SetLegalHoldError:
     code: SetLegalHoldErrorCode  # type: ignore[valid-type]
 
 
-SetLegalHoldResult = Annotated[SetLegalHoldSuccess | SetLegalHoldError, strawberry.union("SetLegalHoldResult")]
+SetLegalHoldResult = Annotated[SetLegalHoldSuccess | SetLegalHoldError, strawberry.union("SetLegalHoldResult", description="What `setLegalHold` returns: the document, or the typed error.")]
+describe_error(SetLegalHoldError, "setLegalHold")
 
 
 @strawberry.type
 class DocumentMutations:
     @strawberry.mutation(description="Set or release a legal hold on every version of a document (archivists).")
-    async def set_legal_hold(self, info: Info, input: SetLegalHoldInput) -> SetLegalHoldResult:
+    async def set_legal_hold(
+        self, info: Info, input: Annotated[SetLegalHoldInput, strawberry.argument(description="The hold and its reason.")]
+    ) -> SetLegalHoldResult:
         ctx = info.context
 
         async def body() -> Outcome[SetLegalHoldSuccess]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -10,25 +10,38 @@ from strawberry.scalars import JSON
 from domain.errors import DomainError
 from domain.evidence import may_read_fixity
 from schema.context import Info
+from schema.docs import STUDENT_NUMBER_ARG
 from schema.documents import usecases
 from schema.documents.types import Document
 from schema.students import usecases as students
 
 
-@strawberry.type(description="One pass of the fixity audit (`scripts/evidence fixity`).")
+@strawberry.type(description="One pass of the fixity audit (`scripts/evidence fixity`) over every stored file.")
 class FixityRun:
-    id: strawberry.ID
-    started_at: datetime
-    finished_at: datetime | None
-    checked: int
-    mismatches: JSON = strawberry.field(description="Files whose SHA-256 or size differ from the recorded ones.")
-    missing: JSON = strawberry.field(description="Files the store no longer has.")
+    id: strawberry.ID = strawberry.field(description="The run's id.")
+    started_at: datetime = strawberry.field(description="When the run started (ISO 8601 date and time, UTC).")
+    finished_at: datetime | None = strawberry.field(description="When it finished; null while running or interrupted.")
+    checked: int = strawberry.field(description="How many files it has re-read so far.")
+    mismatches: JSON = strawberry.field(
+        description="Files whose SHA-256 or size differ from the recorded ones: a JSON list of objects with "
+        "`documentId`, `version`, `part` (original or rendition), `key`, `versionId`, `expected`, `found` and `size`."
+    )
+    missing: JSON = strawberry.field(
+        description="Files the store no longer has: a JSON list of objects with `documentId`, `version`, `part`, "
+        "`key` and `versionId`."
+    )
 
 
 @strawberry.type
 class DocumentQueries:
-    @strawberry.field(description="Recent fixity audit runs, newest first (archivists and auditors).")
-    async def fixity_runs(self, info: Info, first: int = 10) -> list[FixityRun]:
+    @strawberry.field(
+        description="Recent fixity audit runs, newest first: archivists and auditors only (others get FORBIDDEN)."
+    )
+    async def fixity_runs(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many runs, 1 to 100 (others are clamped).")] = 10,
+    ) -> list[FixityRun]:
         if not may_read_fixity(info.context.account):
             raise GraphQLError("the fixity audit is for archivists and auditors", extensions={"code": "FORBIDDEN"})
         runs = await info.context.stores.fixity.recent(min(max(first, 1), 100))
@@ -44,15 +57,21 @@ class DocumentQueries:
             for r in runs
         ]
 
-    @strawberry.field(description="A document; null outside your scope.")
-    async def document(self, info: Info, id: strawberry.ID) -> Document | None:
+    @strawberry.field(description="A document by id; null when there is none or its student is outside your scope.")
+    async def document(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The document's id.")]
+    ) -> Document | None:
         try:
             return Document(document=await usecases.document_in_scope(info.context, str(id)))
         except DomainError:
             return None
 
-    @strawberry.field(description="A student's documents, oldest first; null outside your scope.")
-    async def documents(self, info: Info, number: str) -> list[Document] | None:
+    @strawberry.field(
+        description="A student's documents, oldest first, as in `Student.documents`; null outside your scope."
+    )
+    async def documents(
+        self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]
+    ) -> list[Document] | None:
         try:
             row, _ = await students.student_in_scope(info.context, number)
         except DomainError:

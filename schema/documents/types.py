@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -11,9 +12,32 @@ from graphql import GraphQLError
 from domain import evidence as e
 from domain.errors import DomainError
 from schema.context import Info
+from schema.docs import describe_values
 from schema.documents import usecases
 
-EvidenceKindType = strawberry.enum(e.EvidenceKind, name="EvidenceKind", description="Kinds of scanned evidence.")
+EvidenceKindType = describe_values(
+    strawberry.enum(
+        e.EvidenceKind,
+        name="EvidenceKind",
+        description="Kinds of scanned evidence (Art. 6 (2), 9). Each kind decides how long the scan is kept: "
+        "WORKING_COPY 3 years, every other kind permanently (Art. 19).",
+    ),
+    {
+        "HOUSEHOLD_REGISTER": "居民户口簿: the household register pages, e.g. for an Art. 10 correction.",
+        "MEDICAL_CERTIFICATE": "县级以上医院诊断证明: a county-level-or-higher hospital's diagnosis, for a suspension for "
+        "illness (Art. 13).",
+        "RECOVERY_CERTIFICATE": "治愈 / 可正常学习证明: proof of recovery, for a resumption after illness (Art. 13).",
+        "SKIP_GRADE_FORM": "跳级申请: the skip-grade form signed and sealed by the school, as an image (Art. 15).",
+        "TRANSFER_CERTIFICATE": "学籍证明 / 转学证明: the status certificate of the original school, for a transfer "
+        "across provinces (Art. 11).",
+        "STATUS_APPLICATION": "The guardian's written application for a status change (transfer, suspension, "
+        "resumption, going abroad, skipping a grade).",
+        "DEATH_CERTIFICATE": "死亡证明: the death certificate (Art. 16).",
+        "APPROVAL_LETTER": "批准文件: an approval letter, e.g. for a grade-1 age exception (Art. 4).",
+        "SANCTION_DECISION": "处分决定 / 解除处分决定: the school's decision to give or lift a sanction (Art. 11(4)).",
+        "WORKING_COPY": "A scan kept while a case is worked on, not dossier evidence; kept 3 years.",
+    },
+)
 
 
 @strawberry.enum(description="Stable codes of POST /uploads errors (`{\"error\": {\"code\", \"field\", \"message\"}}`).")
@@ -47,23 +71,28 @@ class UploadErrorCode(Enum):
 
 @strawberry.type(description="One stored file: its SHA-256 is what the fixity audit re-checks.")
 class StoredFile:
-    sha256: str
-    size: int
-    content_type: str
+    sha256: str = strawberry.field(description="SHA-256 of the file's bytes, 64 lower-case hex digits.")
+    size: int = strawberry.field(description="Size of the file in bytes.")
+    content_type: str = strawberry.field(
+        description="The type found in the bytes: image/jpeg, image/png, image/tiff or application/pdf."
+    )
 
 
 @strawberry.type(description="A version of a document; corrections add versions, never overwrite.")
 class DocumentVersion:
-    version: int
+    version: int = strawberry.field(description="The version number: 1 for the first upload, then 2, 3, …")
     original: StoredFile = strawberry.field(description="The bytes exactly as uploaded.")
     rendition: StoredFile | None = strawberry.field(
         description="Images: orientation applied, EXIF/GPS and other metadata removed. Downloaded by default."
     )
-    pages: int
-    filename: str | None
-    uploaded_by: str
-    uploaded_at: datetime
-    lock_until: datetime = strawberry.field(description="Retention: not deletable by anyone before this.")
+    pages: int = strawberry.field(description="Number of pages (1 for a single image; a PDF's or TIFF's page count).")
+    filename: str | None = strawberry.field(description="The file name given at upload (`filename`), if any.")
+    uploaded_by: str = strawberry.field(description="Login of the registrar who uploaded it.")
+    uploaded_at: datetime = strawberry.field(description="When it was uploaded (ISO 8601 date and time, UTC).")
+    lock_until: datetime = strawberry.field(
+        description="Retention (S3 object lock): not deletable by anyone before this (ISO 8601); a PERMANENT lock is "
+        "pushed forward by the retention job."
+    )
     trailing_bytes: int = strawberry.field(
         description="Bytes that followed the end of the image in the uploaded file (another file appended, "
         "vendor data): kept in the original, never in the rendition."
@@ -89,25 +118,32 @@ class DocumentVersion:
 
 @strawberry.type(description="A short-lived link to download a file (Content-Disposition: attachment).")
 class DownloadLink:
-    url: str
-    expires_at: datetime
-    filename: str
-    sha256: str
+    url: str = strawberry.field(description="A presigned GET URL of the evidence store; open it in the browser as it is.")
+    expires_at: datetime = strawberry.field(
+        description="When the link stops working (ISO 8601; 300 seconds after issue by default)."
+    )
+    filename: str = strawberry.field(
+        description="The name the browser saves it under: number-kind-vN[-original] and the type's extension."
+    )
+    sha256: str = strawberry.field(description="SHA-256 of the file the link returns, to check the download against.")
 
 
-@strawberry.type(description="A scanned document of a student's dossier (Art. 6 (2), 9).")
+@strawberry.type(
+    description="A scanned document of a student's dossier (Art. 6 (2), 9), with all its versions. Seen by whoever "
+    "sees the student; uploaded by the registrar of the student's school (POST /uploads)."
+)
 class Document:
     document: strawberry.Private[e.Document]
 
-    @strawberry.field
+    @strawberry.field(description="The document's id: give it as evidence of cases and corrections, or as `replaces`.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.document.id)
 
-    @strawberry.field
+    @strawberry.field(description="What the scan is; it decides the retention class.")
     def kind(self) -> EvidenceKindType:  # type: ignore[valid-type]
         return self.document.kind
 
-    @strawberry.field
+    @strawberry.field(description="The student number (学籍号) of the dossier it belongs to, as at upload.")
     def student_number(self) -> str:
         return self.document.number
 
@@ -115,7 +151,7 @@ class Document:
     def retention_class(self) -> str:
         return self.document.retention_class
 
-    @strawberry.field
+    @strawberry.field(description="True while an archivist's legal hold keeps every version from deletion (R-E3).")
     def legal_hold(self) -> bool:
         return self.document.legal_hold
 
@@ -123,15 +159,15 @@ class Document:
     def paper_location(self) -> str | None:
         return self.document.paper_location
 
-    @strawberry.field
+    @strawberry.field(description="The kind of business it was uploaded for (e.g. `case`, `correction`), if given.")
     def business_kind(self) -> str | None:
         return self.document.business_kind
 
-    @strawberry.field
+    @strawberry.field(description="The id of that case or correction, if given.")
     def business_id(self) -> str | None:
         return self.document.business_id
 
-    @strawberry.field
+    @strawberry.field(description="The latest stored version; null only while the first one is being stored.")
     def current(self) -> DocumentVersion | None:
         current = self.document.current
         return DocumentVersion.of(current) if current else None
@@ -144,7 +180,20 @@ class Document:
         description="A presigned link valid for minutes (the current version unless `version` is given). "
         "`original: true` gives the untouched upload and is for archivists. Each link issued is audited."
     )
-    async def download_url(self, info: Info, version: int | None = None, original: bool = False) -> DownloadLink:
+    async def download_url(
+        self,
+        info: Info,
+        version: Annotated[
+            int | None, strawberry.argument(description="The version to download; null for the current one.")
+        ] = None,
+        original: Annotated[
+            bool,
+            strawberry.argument(
+                description="True: the untouched upload with its metadata, for archivists only (others get FORBIDDEN); "
+                "false: the rendition."
+            ),
+        ] = False,
+    ) -> DownloadLink:
         try:
             link = await usecases.download_link(info.context, self.document, version, original)
         except DomainError as e:

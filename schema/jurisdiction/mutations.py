@@ -12,24 +12,25 @@ from domain.text import clean_text, identifier
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.jurisdiction.types import School
+from schema.docs import describe_error
 
 UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG", "INVALID_VALUE")
 MAX_TEXT = 200
 
 
-@strawberry.input
+@strawberry.input(description="New contact details of a school; give at least one, the others stay as they are.")
 class UpdateSchoolContactInput:
-    code: str = strawberry.field(description="The school identifier.")
-    address: str | None = None
-    phone: str | None = None
+    code: str = strawberry.field(description="The school's 10-digit identifier (学校标识码).")
+    address: str | None = strawberry.field(default=None, description="The postal address, one line of at most 200 characters.")
+    phone: str | None = strawberry.field(default=None, description="The contact phone, one line of at most 200 characters.")
     paper_archive_location: str | None = strawberry.field(
         default=None, description="Where the paper archive files are kept (room, cabinet)."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The contact details were changed; before and after are in the audit trail.")
 class UpdateSchoolContactSuccess:
-    school: School
+    school: School = strawberry.field(description="The school as it now is.")
 
 
 @strawberry.type
@@ -39,7 +40,8 @@ class UpdateSchoolContactError:
     code: UpdateSchoolContactErrorCode  # type: ignore[valid-type]
 
 
-UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolContactError, strawberry.union("UpdateSchoolContactResult")]
+UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolContactError, strawberry.union("UpdateSchoolContactResult", description="What `updateSchoolContact` returns: the updated school, or the typed error.")]
+describe_error(UpdateSchoolContactError, "updateSchoolContact")
 
 
 def _check(input: UpdateSchoolContactInput) -> dict[str, str]:
@@ -62,9 +64,12 @@ def _check(input: UpdateSchoolContactInput) -> dict[str, str]:
 
 @strawberry.type
 class JurisdictionMutations:
-    @strawberry.mutation(description="The school's registrar or its supervising department updates its contact details.")
+    @strawberry.mutation(
+        description="The school's registrar or its supervising department updates its contact details and the location "
+        "of its paper archive (Art. 9)."
+    )
     async def update_school_contact(
-        self, info: Info, input: UpdateSchoolContactInput
+        self, info: Info, input: Annotated[UpdateSchoolContactInput, strawberry.argument(description="The new details.")]
     ) -> UpdateSchoolContactResult:
         ctx = info.context
 

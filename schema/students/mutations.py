@@ -15,6 +15,7 @@ from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
 from schema.students.inputs import BasicDataInput, FlagsInput, GuardianInput, IdDocumentInput
+from schema.docs import describe_error
 from schema.students.types import Student
 from schema.students.usecases import Candidate, EnrolledElsewhereError
 
@@ -32,14 +33,20 @@ REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31�
 VALUE_CODES = ("INVALID_VALUE", "INVALID_CODE", "DISABILITY_REQUIRED", "INVALID_STUDENT_NUMBER", "CONFLICT")
 
 
-@strawberry.type(description="A likely duplicate (Art. 8). Outside your scope only a masked name is given.")
+@strawberry.type(
+    description="A likely duplicate (Art. 8: one status per person), for a person to review. Outside your scope only "
+    "a masked name is given."
+)
 class DuplicateCandidate:
-    in_scope: bool
-    name: str = strawberry.field(description="Masked when the student is outside your scope.")
-    reasons: list[str] = strawberry.field(
-        description="SAME_NAME_BIRTH_DATE_SEX, SAME_PINYIN_BIRTH_DATE_SEX, SAME_PINYIN_BIRTH_DATE, SHARED_GUARDIAN_ID"
+    in_scope: bool = strawberry.field(description="True when the dossier is in your scope (then `student` is given).")
+    name: str = strawberry.field(
+        description="The student's name; masked (first character, then *) when the student is outside your scope."
     )
-    student: Student | None
+    reasons: list[str] = strawberry.field(
+        description="Why it matches: SAME_NAME_BIRTH_DATE_SEX, SAME_PINYIN_BIRTH_DATE_SEX (a homophone name), "
+        "SAME_PINYIN_BIRTH_DATE, SHARED_GUARDIAN_ID (a guardian's identity document in common)."
+    )
+    student: Student | None = strawberry.field(description="The dossier, when it is in your scope; else null.")
 
     @classmethod
     def of(cls, c: Candidate) -> DuplicateCandidate:
@@ -63,16 +70,22 @@ EnrollStudentErrorCode = error_codes(
 
 @strawberry.input(description="A new student's status at your school (Art. 5, 6).")
 class EnrollStudentInput:
-    school_code: str
-    id_document: IdDocumentInput
-    basic: BasicDataInput
-    guardians: list[GuardianInput] = strawberry.field(default_factory=list)
-    flags: FlagsInput | None = None
-    grade: int
-    class_name: str
-    entry_date: date
-    entry_way: str = strawberry.field(description="入学方式 code.")
-    study_mode: str = strawberry.field(description="就读方式 code.")
+    school_code: str = strawberry.field(description="Your school's 10-digit identifier (学校标识码).")
+    id_document: IdDocumentInput = strawberry.field(
+        description="The student's identity document; a resident ID gives the `G` number, else a temporary `L` number."
+    )
+    basic: BasicDataInput = strawberry.field(description="Basic data (基础信息).")
+    guardians: list[GuardianInput] = strawberry.field(
+        default_factory=list, description="Family members and guardians, at most 10 (completeness needs a guardian)."
+    )
+    flags: FlagsInput | None = strawberry.field(default=None, description="Auxiliary flags; null for the defaults.")
+    grade: int = strawberry.field(description="The grade entered, one your school offers (1-6 primary, 7-9 junior).")
+    class_name: str = strawberry.field(description="Class (班级), one line of at most 20 characters.")
+    entry_date: date = strawberry.field(
+        description="Date of entry (ISO 8601 date, at most 92 days ahead); for grade 1 it fixes the intake year (Art. 4)."
+    )
+    entry_way: str = strawberry.field(description="How the student entered: 入学方式 code (code table `entryWay`).")
+    study_mode: str = strawberry.field(description="How the student attends: 就读方式 code (code table `studyMode`).")
     age_approval_reference: str | None = strawberry.field(
         default=None,
         description="Grade 1 outside the Art. 4 age rule: the approval (number of the approval letter, one line, "
@@ -83,18 +96,18 @@ class EnrollStudentInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The student was enrolled: the new dossier, waiting for 核准.")
 class EnrollStudentSuccess:
-    student: Student
+    student: Student = strawberry.field(description="The new dossier, with its student number.")
     duplicate_candidates: list[DuplicateCandidate] = strawberry.field(
         description="Likely duplicates for review (not blocking when the identity is unique)."
     )
 
 
-@strawberry.type(description="Where the person already has status.")
+@strawberry.type(description="Where the person already has status (ENROLLED_ELSEWHERE): bring them in by transfer.")
 class EnrolledAt:
-    school_code: str
-    school_name: str
+    school_code: str = strawberry.field(description="That school's 10-digit identifier (学校标识码).")
+    school_name: str = strawberry.field(description="That school's name.")
 
 
 @strawberry.type
@@ -105,7 +118,13 @@ class EnrollStudentError:
     enrolled_at: EnrolledAt | None = None
 
 
-EnrollStudentResult = Annotated[EnrollStudentSuccess | EnrollStudentError, strawberry.union("EnrollStudentResult")]
+EnrollStudentResult = Annotated[EnrollStudentSuccess | EnrollStudentError, strawberry.union(
+        "EnrollStudentResult", description="What `enrollStudent` returns: the new dossier, or the typed error."
+    )]
+describe_error(
+    EnrollStudentError, "enrollStudent",
+    enrolled_at="With ENROLLED_ELSEWHERE: the school where the person has status; else null.",
+)
 
 
 # -- updateDossier -------------------------------------------------------------------------
@@ -117,20 +136,24 @@ UpdateDossierErrorCode = error_codes(
 
 @strawberry.input(description="Give only the parts that change; lists and groups are replaced whole.")
 class UpdateDossierInput:
-    number: str
-    basic: BasicDataInput | None = None
+    number: str = strawberry.field(description="The student number (or an alias).")
+    basic: BasicDataInput | None = strawberry.field(
+        default=None, description="The whole basic data; once verified, key data must stay as it is (Art. 10)."
+    )
     id_document: IdDocumentInput | None = strawberry.field(
         default=None, description="Record an ID obtained later: a resident ID replaces the L number by the G number."
     )
-    guardians: list[GuardianInput] | None = None
-    flags: FlagsInput | None = None
-    class_name: str | None = None
-    study_mode: str | None = None
+    guardians: list[GuardianInput] | None = strawberry.field(
+        default=None, description="Every family member (the list replaces the current one)."
+    )
+    flags: FlagsInput | None = strawberry.field(default=None, description="Every auxiliary flag (replaces them all).")
+    class_name: str | None = strawberry.field(default=None, description="The new class (班级), at most 20 characters.")
+    study_mode: str | None = strawberry.field(default=None, description="The new 就读方式 code (`studyMode`).")
 
 
-@strawberry.type
+@strawberry.type(description="The dossier was updated; a RETURNED dossier goes back to the department (UNVERIFIED).")
 class UpdateDossierSuccess:
-    student: Student
+    student: Student = strawberry.field(description="The dossier as it now is.")
 
 
 @strawberry.type
@@ -140,7 +163,8 @@ class UpdateDossierError:
     code: UpdateDossierErrorCode  # type: ignore[valid-type]
 
 
-UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, strawberry.union("UpdateDossierResult")]
+UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, strawberry.union("UpdateDossierResult", description="What `updateDossier` returns: the updated dossier, or the typed error.")]
+describe_error(UpdateDossierError, "updateDossier")
 
 
 # -- verifyDossier -------------------------------------------------------------------------
@@ -150,22 +174,22 @@ VerifyDossierErrorCode = error_codes(
 )
 
 
-@strawberry.enum(description="The department's decision on a new dossier.")
+@strawberry.enum(description="The supervising department's decision on a new dossier (核准, Art. 6).")
 class VerificationDecision(Enum):
-    VERIFY = "VERIFY"
-    RETURN = "RETURN"
+    VERIFY = strawberry.enum_value("VERIFY", description="核准: the dossier is verified; its key data is now fixed.")
+    RETURN = strawberry.enum_value("RETURN", description="Return it to the school to fix, saying what (`reason`).")
 
 
-@strawberry.input
+@strawberry.input(description="The supervising department's decision on a dossier waiting for 核准.")
 class VerifyDossierInput:
-    number: str
-    decision: VerificationDecision
+    number: str = strawberry.field(description="The student number (or an alias).")
+    decision: VerificationDecision = strawberry.field(description="Verify, or return to the school.")
     reason: str | None = strawberry.field(default=None, description="Required when returning: what to fix.")
 
 
-@strawberry.type
+@strawberry.type(description="The decision was recorded.")
 class VerifyDossierSuccess:
-    student: Student
+    student: Student = strawberry.field(description="The dossier, VERIFIED or RETURNED.")
 
 
 @strawberry.type
@@ -175,16 +199,20 @@ class VerifyDossierError:
     code: VerifyDossierErrorCode  # type: ignore[valid-type]
 
 
-VerifyDossierResult = Annotated[VerifyDossierSuccess | VerifyDossierError, strawberry.union("VerifyDossierResult")]
+VerifyDossierResult = Annotated[VerifyDossierSuccess | VerifyDossierError, strawberry.union("VerifyDossierResult", description="What `verifyDossier` returns: the dossier after the decision, or the typed error.")]
+describe_error(VerifyDossierError, "verifyDossier")
 
 
 @strawberry.type
 class StudentMutations:
     @strawberry.mutation(
-        description="Establish a new student's status (Art. 5-8): one dossier per person; a person with status "
-        "elsewhere comes in only by transfer. Grade 1 follows the Art. 4 age rule."
+        description="Establish a new student's status (建立学籍, Art. 5-8), by the school's trained registrar: one "
+        "dossier per person; a person with status elsewhere comes in only by transfer. Grade 1 follows the Art. 4 "
+        "age rule."
     )
-    async def enroll_student(self, info: Info, input: EnrollStudentInput) -> EnrollStudentResult:
+    async def enroll_student(
+        self, info: Info, input: Annotated[EnrollStudentInput, strawberry.argument(description="The new student.")]
+    ) -> EnrollStudentResult:
         ctx = info.context
 
         async def body() -> Outcome[EnrollStudentSuccess]:
@@ -227,7 +255,9 @@ class StudentMutations:
         description="Complete or change a dossier (the school's registrar). Verified key data (name, sex, birth date, "
         "identity) changes only by a correction request (Art. 10)."
     )
-    async def update_dossier(self, info: Info, input: UpdateDossierInput) -> UpdateDossierResult:
+    async def update_dossier(
+        self, info: Info, input: Annotated[UpdateDossierInput, strawberry.argument(description="The parts that change.")]
+    ) -> UpdateDossierResult:
         ctx = info.context
 
         async def body() -> Outcome[UpdateDossierSuccess]:
@@ -255,8 +285,12 @@ class StudentMutations:
             body=body,
         )
 
-    @strawberry.mutation(description="核准 (Art. 6): the supervising department verifies a new dossier or returns it.")
-    async def verify_dossier(self, info: Info, input: VerifyDossierInput) -> VerifyDossierResult:
+    @strawberry.mutation(
+        description="核准 (Art. 6): the school's supervising department (学籍主管部门) verifies a new dossier or returns it."
+    )
+    async def verify_dossier(
+        self, info: Info, input: Annotated[VerifyDossierInput, strawberry.argument(description="The decision to record.")]
+    ) -> VerifyDossierResult:
         ctx = info.context
 
         async def body() -> Outcome[VerifyDossierSuccess]:

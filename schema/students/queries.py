@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -20,41 +20,49 @@ from domain.sections import Section
 from domain.student_number import normalise_number
 from domain.text import identifier
 from schema.context import Info
+from schema.docs import STUDENT_NUMBER_ARG
 from schema.inputs import bad_input, check_area_code
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
+from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
 from schema.students import usecases
 from schema.students.inputs import IdDocumentInput, StudentFilterInput
 from schema.students.mutations import DuplicateCandidate
 from schema.students.types import HistoryEntry, SectionType, SexType, Student, history_of
 
 
-@strawberry.type(description="One code of a code table.")
+@strawberry.type(description="One code of a code table: what is stored, and what to show.")
 class Code:
-    code: str
-    label: str
+    code: str = strawberry.field(description="The code as stored in a dossier and sent in inputs, e.g. `01`.")
+    label: str = strawberry.field(description="Its label in Chinese, as the standard names it, e.g. 汉族.")
 
 
 @strawberry.type(description="A code table of the national student record, for pick-lists.")
 class CodeTable:
-    name: str
-    standard: str
-    codes: list[Code]
+    name: str = strawberry.field(
+        description="The table's name, which is also the field it codes: sex, ethnicity, health, overseasStatus, "
+        "relation, householdKind, entryWay, studyMode, leftBehind, disability."
+    )
+    standard: str = strawberry.field(description="Where the codes come from, e.g. GB/T 3304 or the national student record.")
+    codes: list[Code] = strawberry.field(description="Every code of the table, in the standard's order.")
 
 
-@strawberry.type(description="A published version of an archive section's JSON Schema.")
+@strawberry.type(description="A published version of an archive section's JSON Schema (R-B6).")
 class SectionSchema:
-    section: SectionType  # type: ignore[valid-type]
-    version: int
-    schema: JSON
-    published_by: str
+    section: SectionType = strawberry.field(description="The archive section it describes.")  # type: ignore[valid-type]
+    version: int = strawberry.field(description="Its version, 1, 2, …; entries record the version that validated them.")
+    schema: JSON = strawberry.field(description="The JSON Schema (draft 2020-12) of one entry, an object.")
+    published_by: str = strawberry.field(
+        description="Login of the province account that published it; `system` for the built-in version 1."
+    )
 
 
-@strawberry.input(description="A record to check for duplicates before it is keyed in.")
+@strawberry.input(description="A record to check for duplicates before it is keyed in (Art. 8).")
 class DuplicateProbeInput:
-    name: str
-    birth_date: date
-    sex: SexType  # type: ignore[valid-type]
-    guardian_documents: list[IdDocumentInput] = strawberry.field(default_factory=list)
+    name: str = strawberry.field(description="The child's full name, as it will be keyed in.")
+    birth_date: date = strawberry.field(description="Date of birth (ISO 8601 date).")
+    sex: SexType = strawberry.field(description="Sex (GB/T 2261.1).")  # type: ignore[valid-type]
+    guardian_documents: list[IdDocumentInput] = strawberry.field(
+        default_factory=list, description="Identity documents of the guardians; a shared one is a likely duplicate."
+    )
 
 
 def _number(number: str) -> str:
@@ -66,18 +74,29 @@ def _number(number: str) -> str:
 
 @strawberry.type
 class StudentQueries:
-    @strawberry.field(description="A dossier by student number or by an earlier (alias) number; null outside your scope.")
-    async def student(self, info: Info, number: str) -> Student | None:
+    @strawberry.field(
+        description="A dossier by student number or by an earlier (alias) number; null when there is none or it is "
+        "outside your scope (the two look the same)."
+    )
+    async def student(
+        self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]
+    ) -> Student | None:
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         return Student.of(row) if row else None
 
-    @strawberry.field(description="Dossiers in your scope, ordered by student number.")
+    @strawberry.field(
+        description="Dossiers in your scope (the students of the schools you see; the admin sees none), ordered by the "
+        "dossier id, which is the student's first number (an `L` number later replaced by the `G` number keeps its "
+        "place). " + FORWARD_ONLY
+    )
     async def students(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-        filter: StudentFilterInput | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        filter: Annotated[
+            StudentFilterInput | None, strawberry.argument(description="Narrow the list; null for every dossier you see.")
+        ] = None,
     ) -> Connection[Student]:
         ctx = info.context
         f = filter or StudentFilterInput()
@@ -100,21 +119,34 @@ class StudentQueries:
             after=decode_cursor("student", after),
             first=check_first(first, ctx.page_size_max),
         )
-        return connection("student", page.map(Student.of))
+        return connection("student", page.map(Student.of), after=after)
 
-    @strawberry.field(description="Every change of a dossier, oldest first; null outside your scope.")
-    async def student_history(self, info: Info, number: str) -> list[HistoryEntry] | None:
+    @strawberry.field(
+        description="Every change of record of a dossier (Art. 6(1)), oldest first, as in `Student.history`; null "
+        "outside your scope."
+    )
+    async def student_history(
+        self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]
+    ) -> list[HistoryEntry] | None:
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         if row is None:
             return None
         return await history_of(info, row.dossier)
 
     @strawberry.field(
-        description="Likely duplicates of a new record (`probe`) or of an existing dossier (`number`), in your "
-        "scope and beyond (masked names only beyond it)."
+        description="Likely duplicates (Art. 8: one status per person) of a new record (`probe`) or of an existing "
+        "dossier (`number`), in your scope and beyond it (beyond it, only a masked name). Give exactly one of the two, "
+        "else BAD_USER_INPUT."
     )
     async def duplicate_candidates(
-        self, info: Info, probe: DuplicateProbeInput | None = None, number: str | None = None
+        self,
+        info: Info,
+        probe: Annotated[
+            DuplicateProbeInput | None, strawberry.argument(description="A record not keyed in yet: name, birth, sex.")
+        ] = None,
+        number: Annotated[
+            str | None, strawberry.argument(description="A dossier in your scope, by student number or alias.")
+        ] = None,
     ) -> list[DuplicateCandidate]:
         ctx = info.context
         if (probe is None) == (number is None):
@@ -133,13 +165,29 @@ class StudentQueries:
             raise bad_input(e) from e
         return [DuplicateCandidate.of(c) for c in candidates]
 
-    @strawberry.field(description="The code tables (sex, ethnicity, relation, entry way…) for pick-lists.")
-    def code_tables(self, names: list[str] | None = None) -> list[CodeTable]:
+    @strawberry.field(
+        description="The code tables of the national student record (sex, ethnicity, relation, entry way…) for "
+        "pick-lists; every signed-in role may read them."
+    )
+    def code_tables(
+        self,
+        names: Annotated[
+            list[str] | None,
+            strawberry.argument(description="Only these tables, by `CodeTable.name` (unknown names are skipped); null for all."),
+        ] = None,
+    ) -> list[CodeTable]:
         wanted = [TABLES[n] for n in names if n in TABLES] if names else list(TABLES.values())
         return [CodeTable(name=t.name, standard=t.standard, codes=[Code(code=c, label=l) for c, l in t.entries]) for t in wanted]
 
-    @strawberry.field(description="The current schema of an archive section.")
-    async def section_schema(self, info: Info, section: SectionType) -> SectionSchema | None:  # type: ignore[valid-type]
+    @strawberry.field(
+        description="The current (latest) JSON Schema of an archive section, which new entries must satisfy; null "
+        "when none is published."
+    )
+    async def section_schema(
+        self,
+        info: Info,
+        section: Annotated[SectionType, strawberry.argument(description="The archive section.")],  # type: ignore[valid-type]
+    ) -> SectionSchema | None:
         found = await info.context.stores.sections.latest(Section(section))
         if found is None:
             return None

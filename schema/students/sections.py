@@ -18,6 +18,7 @@ from domain.sections import Section, check_schema, clean_entry, validate_entry
 from schema.context import Info
 from schema.errors import Outcome, audited, error_codes
 from schema.students import usecases
+from schema.docs import describe_error
 from schema.students.types import SectionEntry, SectionType
 
 PublishSectionSchemaErrorCode = error_codes("PublishSectionSchemaErrorCode", "INVALID_SCHEMA", "CONFLICT")
@@ -31,16 +32,16 @@ def entry_id(recorded_at: datetime) -> str:
     return f"{recorded_at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
 
 
-@strawberry.input
+@strawberry.input(description="A new version of an archive section's schema.")
 class PublishSectionSchemaInput:
-    section: SectionType  # type: ignore[valid-type]
+    section: SectionType = strawberry.field(description="The archive section the schema is for.")  # type: ignore[valid-type]
     schema: JSON = strawberry.field(description="A JSON Schema (draft 2020-12) describing one entry (an object).")
 
 
-@strawberry.type
+@strawberry.type(description="The schema was published; new entries of the section must satisfy it.")
 class PublishSectionSchemaSuccess:
-    section: SectionType  # type: ignore[valid-type]
-    version: int
+    section: SectionType = strawberry.field(description="The archive section.")  # type: ignore[valid-type]
+    version: int = strawberry.field(description="The version number it was published as (the previous one + 1).")
 
 
 @strawberry.type
@@ -51,23 +52,24 @@ class PublishSectionSchemaError:
 
 
 PublishSectionSchemaResult = Annotated[
-    PublishSectionSchemaSuccess | PublishSectionSchemaError, strawberry.union("PublishSectionSchemaResult")
+    PublishSectionSchemaSuccess | PublishSectionSchemaError, strawberry.union("PublishSectionSchemaResult", description="What `publishSectionSchema` returns: the published version, or the typed error.")
 ]
+describe_error(PublishSectionSchemaError, "publishSectionSchema")
 
 
-@strawberry.input
+@strawberry.input(description="A new entry of an archive section of one dossier.")
 class AddSectionEntryInput:
-    number: str
-    section: SectionType  # type: ignore[valid-type]
+    number: str = strawberry.field(description="The student number (or an alias).")
+    section: SectionType = strawberry.field(description="The archive section (Art. 6 (2)-(6)).")  # type: ignore[valid-type]
     data: JSON = strawberry.field(
         description="The entry, valid against the section's current schema. Strings are one line (`description` "
         "may have line breaks), without control characters, at most 2000 characters."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The entry was recorded, with the schema version that validated it.")
 class AddSectionEntrySuccess:
-    entry: SectionEntry
+    entry: SectionEntry = strawberry.field(description="The recorded entry.")
 
 
 @strawberry.type
@@ -77,13 +79,19 @@ class AddSectionEntryError:
     code: AddSectionEntryErrorCode  # type: ignore[valid-type]
 
 
-AddSectionEntryResult = Annotated[AddSectionEntrySuccess | AddSectionEntryError, strawberry.union("AddSectionEntryResult")]
+AddSectionEntryResult = Annotated[AddSectionEntrySuccess | AddSectionEntryError, strawberry.union("AddSectionEntryResult", description="What `addSectionEntry` returns: the recorded entry, or the typed error.")]
+describe_error(AddSectionEntryError, "addSectionEntry")
 
 
 @strawberry.type
 class SectionMutations:
-    @strawberry.mutation(description="The province publishes a new version of a section's schema (no code change).")
-    async def publish_section_schema(self, info: Info, input: PublishSectionSchemaInput) -> PublishSectionSchemaResult:
+    @strawberry.mutation(
+        description="The province department (省级统筹, Art. 3) publishes a new version of a section's schema, so a field "
+        "can be added without a code change (R-B6). Earlier entries keep the version they were validated with."
+    )
+    async def publish_section_schema(
+        self, info: Info, input: Annotated[PublishSectionSchemaInput, strawberry.argument(description="The schema to publish.")]
+    ) -> PublishSectionSchemaResult:
         ctx = info.context
         section = Section(input.section)
 
@@ -108,8 +116,13 @@ class SectionMutations:
             body=body,
         )
 
-    @strawberry.mutation(description="Add an entry to an archive section of a dossier (the school's registrar).")
-    async def add_section_entry(self, info: Info, input: AddSectionEntryInput) -> AddSectionEntryResult:
+    @strawberry.mutation(
+        description="Add an entry to an archive section of a dossier (Art. 6 (2)-(6)), by the registrar of the "
+        "student's school; it must satisfy the section's current schema."
+    )
+    async def add_section_entry(
+        self, info: Info, input: Annotated[AddSectionEntryInput, strawberry.argument(description="The entry to record.")]
+    ) -> AddSectionEntryResult:
         ctx = info.context
         section = Section(input.section)
 
