@@ -8,14 +8,21 @@ from typing import Annotated
 
 import strawberry
 
-from domain.access import require_training_recorder
+from domain.access import ROLE_CODES, require_training_recorder
 from domain.accounts import Role
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from schema.accounts.types import Registrar
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 
-RecordRegistrarTrainingErrorCode = error_codes("RecordRegistrarTrainingErrorCode", "TRAINING_DATE_IN_FUTURE")
+# The registrar is looked up in your scope; only its supervising department records training (Art. 22).
+RECORD_TRAINING_CODES = declared("NOT_FOUND", *ROLE_CODES, "TRAINING_DATE_IN_FUTURE")
+
+
+@strawberry.enum(description="Stable codes of recordRegistrarTraining errors: exactly the ones it can return.")
+class RecordRegistrarTrainingErrorCode(ErrorCode, codes=(*RECORD_TRAINING_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input
@@ -33,7 +40,7 @@ class RecordRegistrarTrainingSuccess:
 class RecordRegistrarTrainingError:
     field: str | None
     message: str
-    code: RecordRegistrarTrainingErrorCode  # type: ignore[valid-type]
+    code: RecordRegistrarTrainingErrorCode
 
 
 RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult")]
