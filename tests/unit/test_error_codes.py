@@ -1,0 +1,209 @@
+"""Exact error enums: each mutation's `…ErrorCode` (and `UploadErrorCode` of POST /uploads)
+lists exactly the stable codes its code path can return, and every code is declared once,
+with its description, in `domain/error_codes.py`.
+
+The other half — a mutation returning a code its enum lacks — is also refused at run time:
+`schema.errors.fail` raises instead of answering, so every API test that reaches an error
+checks it for the path it takes.
+
+How the codes are found (`tests/codegraph.py`), statically:
+- a code is raised where a `DomainError` (or a subclass: `PermissionDenied`, `NotFound`,
+  `EnrolledElsewhereError`, …) or an error factory (`refuse`, `identity._fail`) is
+  constructed; the code is a string literal or a module-level constant, or, for a subclass
+  or factory, the literal its caller passes (or the parameter's default);
+- from the resolver of a mutation (its nested `body` included) every call is followed
+  within domain/, schema/, api/uploads.py and storage/scan_checks.py: names through the
+  module's imports (`usecases.enrol`, `from domain.access import require_writer`), classes
+  to their `__init__`/`__post_init__`, a function passed as a value (`asyncio.to_thread(
+  inspect, …)`) as if called, and a method of an object of unknown class to every indexed
+  method of that name (`input.basic.to_domain()`);
+- `schema.errors.audited` is reached from every resolver: it turns a concurrent write
+  (`ConcurrentWrite`, raised by storage/) into CONFLICT, so every mutation, all of which
+  write, has CONFLICT.
+
+Where it is not exact (each a deliberate approximation):
+- constructing an error counts as raising it, and `except` clauses are not subtracted: a
+  caught code still counts (`another_business_open` catches NOT_FOUND, which every path
+  reaching it can return anyway);
+- storage/ (other than the scan checks) is not followed: stores raise `ConcurrentWrite`
+  only (see above), or `EnrolledElsewhere`, which the use case turns into a code here;
+- branches are not told apart: a code counts if any path of a reached function raises it;
+- calls of data (a guard taken from a workflow definition, a callback parameter) cannot be
+  followed by name: each is listed in DYNAMIC_CALLS with why and what it resolves to, and an
+  unlisted one fails the test;
+- a call edge can be cut in PRUNED_CALLS when the callee's refusal cannot happen on that
+  edge, each with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from collections.abc import Callable, Iterator
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import pytest
+
+from domain.error_codes import DESCRIPTIONS
+from tests.codegraph import CodeGraph
+
+PACKAGES = ("domain", "schema", "api", "storage", "scripts")
+FOLLOWED = ("domain", "schema")
+FOLLOWED_FILES = ("api/uploads.py", "storage/scan_checks.py")
+
+
+def _workflow_callables(part: str) -> Callable[[], tuple[str, ...]]:
+    """The callables of one part of every workflow definition, held there as data, as
+    "module:qualname" keys (a closure counts as the function that builds it): "guards" and
+    "warnings" (called when a case is opened), "effects" (applied as steps are approved)."""
+
+    def keys() -> tuple[str, ...]:
+        from domain.workflows.definitions import DEFINITIONS
+
+        found: list[Callable[..., Any]] = []
+        for d in DEFINITIONS.values():
+            if part == "guards":
+                found += d.guards
+            elif part == "warnings":
+                found += d.warnings
+            else:
+                found += [d.effect, *(s.effect for s in d.steps if s.effect)]
+        names = {f"{f.__module__}:{f.__qualname__.split('.<locals>')[0]}" for f in found}
+        return tuple(sorted(k for k in names if "<lambda>" not in k))
+
+    return keys
+
+
+WORKFLOW_DATA = "held as data by the workflow definitions (domain/workflows/definitions.py): every one of them"
+NO_CODES = "raises no stable code"
+
+# (function, local name called) → (why, what it resolves to)
+DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] = {
+    ("domain.workflows.engine:open_case", "guard"): ("Definition.guards, " + WORKFLOW_DATA, _workflow_callables("guards")),
+    ("domain.workflows.engine:open_case", "warn"): ("Definition.warnings, " + WORKFLOW_DATA, _workflow_callables("warnings")),
+    ("domain.workflows.engine:_then_release", "effect"): ("a step's effect, " + WORKFLOW_DATA, _workflow_callables("effects")),
+    ("schema.cases.usecases:_write_effects", "effect"): ("the effects, " + WORKFLOW_DATA, _workflow_callables("effects")),
+    ("schema.errors:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
+    ("schema.errors:fail", "error_type"): ("the mutation's error type: a Strawberry type; " + NO_CODES, tuple),
+    ("schema.errors:fail", "extra"): ("extra error fields, named in the resolver (analysed there); " + NO_CODES, tuple),
+    ("api.uploads:upload_endpoint", "stores"): ("opens the stores (storage/); " + NO_CODES, tuple),
+    ("schema.context:_each", "fetch"): ("a store read behind a per-request loader (storage/); " + NO_CODES, tuple),
+}
+
+# (caller, callee) edges that are never followed, with why the callee's refusal cannot
+# happen there.
+VALID_AREA = (
+    "normalises an area code that is valid on every mutation path: an account's scope code is validated "
+    "when the Account is built (Account.__post_init__), and codes read from the store were validated when written"
+)
+PRUNED_CALLS: dict[tuple[str, str], str] = {
+    ("domain.jurisdiction:area_level", "domain.jurisdiction:validate_area_code"): VALID_AREA,
+    ("domain.jurisdiction:area_ancestors", "domain.jurisdiction:validate_area_code"): VALID_AREA,
+}
+
+# Codes a path returns without constructing a DomainError, each with where it comes from.
+NOT_DOMAIN_ERRORS: dict[str, dict[str, str]] = {
+    "upload": {"UNAUTHENTICATED": "api.auth.unauthenticated answers 401 before the endpoint runs anything"},
+}
+
+
+@cache
+def whole_source() -> CodeGraph:
+    return CodeGraph(PACKAGES)
+
+
+@cache
+def followed() -> CodeGraph:
+    graph = CodeGraph(FOLLOWED, FOLLOWED_FILES)
+    for (caller, callee), _why in PRUNED_CALLS.items():
+        assert callee in graph.calls[caller], f"PRUNED_CALLS names an edge that is gone: {caller} → {callee}"
+        graph.calls[caller].discard(callee)
+    return graph
+
+
+def _dynamic() -> dict[tuple[str, str], tuple[str, ...]]:
+    return {site: resolve() for site, (_why, resolve) in DYNAMIC_CALLS.items()}
+
+
+def mutations() -> Iterator[tuple[str, str, type[Enum]]]:
+    """(mutation name, resolver key, its code enum) of every mutation resolver."""
+    graph = followed()
+    for key, f in graph.functions.items():
+        decorators = [ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in f.node.decorator_list]
+        if "strawberry.mutation" not in decorators:
+            continue
+        enum_name = next(
+            ast.unparse(kw.value.elts[1])
+            for call in ast.walk(f.node)
+            if isinstance(call, ast.Call) and ast.unparse(call.func) == "audited"
+            for kw in call.keywords
+            if kw.arg == "errors" and isinstance(kw.value, ast.Tuple)
+        )
+        enum = getattr(importlib.import_module(f.module.name), enum_name)
+        head, *rest = f.node.name.split("_")
+        yield head + "".join(p.capitalize() for p in rest), key, enum
+
+
+def test_every_error_construction_carries_a_declared_code() -> None:
+    graph = whole_source()
+    assert graph.constructions, "no construction of a DomainError found: the scan is broken"
+    free = [c for c in graph.constructions if c.code is None]
+    assert not free, "codes must be literals or constants, declared in domain/error_codes.py: " + "; ".join(
+        f"{c.function} line {c.line}: {c.text}" for c in free
+    )
+    undeclared = sorted({f"{c.code} ({c.function})" for c in graph.constructions if c.code not in DESCRIPTIONS})
+    assert not undeclared, f"declare these codes in domain/error_codes.py: {undeclared}"
+
+
+def test_every_declared_code_is_used_and_described() -> None:
+    raised = {c.code for c in whole_source().constructions} | {
+        code for extra in NOT_DOMAIN_ERRORS.values() for code in extra
+    }
+    assert sorted(set(DESCRIPTIONS) - raised) == [], "declared but never raised: remove them"
+    assert all(len(text) > 20 and text.endswith(".") for text in DESCRIPTIONS.values())
+
+
+def test_there_is_a_mutation_to_check() -> None:
+    names = [name for name, _, _ in mutations()]
+    assert "withdrawCorrection" in names and len(names) >= 15, names
+
+
+@pytest.mark.parametrize("name,key,enum", list(mutations()), ids=lambda v: v if isinstance(v, str) and ":" not in v else "")
+def test_a_mutations_enum_is_exactly_what_it_can_return(name: str, key: str, enum: type[Enum]) -> None:
+    codes, unexplained = followed().codes_from(key, _dynamic())
+    assert not unexplained, f"calls of data not explained in DYNAMIC_CALLS: {sorted({(d.function, d.name) for d in unexplained})}"
+    listed = set(enum.__members__)
+    assert sorted(listed - codes) == [], f"{enum.__name__} lists codes {name} cannot return"
+    assert sorted(codes - listed) == [], f"{name} can return codes {enum.__name__} lacks"
+
+
+def test_the_upload_enum_is_exactly_what_post_uploads_can_return() -> None:
+    from schema.documents.types import UploadErrorCode
+
+    codes, unexplained = followed().codes_from("api.uploads:upload_endpoint", _dynamic())
+    assert not unexplained, sorted({(d.function, d.name) for d in unexplained})
+    codes |= set(NOT_DOMAIN_ERRORS["upload"])
+    listed = set(UploadErrorCode.__members__)
+    assert sorted(listed - codes) == [], "UploadErrorCode lists codes the upload cannot return"
+    assert sorted(codes - listed) == [], "the upload can return codes UploadErrorCode lacks"
+
+
+def test_enum_values_carry_the_registry_description() -> None:
+    from schema import build_schema
+
+    text = build_schema().as_str()
+    for name, _, enum in mutations():
+        assert f"enum {enum.__name__}" in text, name
+    assert "The person already has a status at another school" in text
+
+
+def test_the_workflow_callables_are_found() -> None:
+    guards = _workflow_callables("guards")()
+    assert "domain.workflows.definitions:_state_in" in guards
+    assert "domain.workflows.definitions:_placement_guard" in guards
+    assert "domain.workflows.definitions:_transfer_effect" in _workflow_callables("effects")()
+    for part in ("guards", "warnings", "effects"):
+        keys = _workflow_callables(part)()
+        assert keys and all(k in followed().functions for k in keys), (part, keys)
