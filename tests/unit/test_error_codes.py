@@ -207,3 +207,86 @@ def test_the_workflow_callables_are_found() -> None:
     for part in ("guards", "warnings", "effects"):
         keys = _workflow_callables(part)()
         assert keys and all(k in followed().functions for k in keys), (part, keys)
+
+
+def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(functions, the codes declared for them next to the rule): each group exact."""
+    from domain import access, calendar, codes, corrections, dossier, enrolment, evidence, identity, sections
+    from domain import student_number, text
+    from domain.workflows import definitions, engine
+    from schema.cases import usecases as cases
+    from schema.corrections import usecases as corrections_uc
+    from schema.documents import usecases as documents
+    from schema.students import usecases as students
+
+    role_gates = ("require_school_maintainer", "require_training_recorder", "require_school_registrar", "require_verifier")
+    return [
+        (("domain.access:require_writer",), access.WRITER_CODES),
+        *(((f"domain.access:{gate}",), access.ROLE_CODES) for gate in (*role_gates, "require_schema_publisher", "require_admin")),
+        (("domain.text:clean_text", "domain.text:optional_text", "domain.text:required_text"), text.TEXT_CODES),
+        (("domain.codes:CodeTable.check",), codes.CODE_TABLE_CODES),
+        (("domain.identity:parse_id_document",), identity.ID_DOCUMENT_CODES),
+        (("domain.identity:check_agrees",), identity.ID_AGREEMENT_CODES),
+        (("domain.dossier:check_dossier",), dossier.DOSSIER_CODES),
+        (("domain.student_number:normalise_number",), student_number.NUMBER_CODES),
+        (("domain.student_number:temporary_number",), student_number.TEMPORARY_NUMBER_CODES),
+        (("domain.enrolment:check_grade_one_age",), enrolment.AGE_CODES),
+        (("domain.enrolment:check_grade",), enrolment.GRADE_CODES),
+        (("domain.evidence:require_uploader", "domain.evidence:require_archivist"), evidence.EVIDENCE_ROLE_CODES),
+        (("storage.scan_checks:check_type", "storage.scan_checks:inspect"), evidence.SCAN_CODES),
+        (("domain.corrections:check_request",), corrections.REQUEST_CODES),
+        (("domain.corrections:require_requester",), corrections.REQUESTER_CODES),
+        (("domain.corrections:require_decider",), corrections.DECIDER_CODES),
+        (("domain.corrections:decide",), corrections.DECISION_CODES),
+        (("domain.corrections:apply_changes",), corrections.APPLY_CODES),
+        (("domain.calendar:check_override",), calendar.OVERRIDE_CODES),
+        (("domain.sections:check_schema",), sections.SCHEMA_CODES),
+        (("domain.sections:clean_entry", "domain.sections:validate_entry"), sections.ENTRY_CODES),
+        (("domain.workflows.engine:check_evidence",), engine.EVIDENCE_CODES),
+        (("domain.workflows.engine:decide",), engine.DECIDE_CODES),
+        (("domain.workflows.engine:withdraw",), engine.WITHDRAW_CODES),
+        (_workflow_callables("guards")(), definitions.GUARD_CODES),
+        (("schema.students.usecases:school_in_scope",), students.SCHOOL_LOOKUP_CODES),
+        (("schema.students.usecases:student_in_scope",), students.LOOKUP_CODES),
+        (("schema.students.usecases:enrol",), students.ENROL_CODES),
+        (("schema.students.usecases:write_with_identity",), students.IDENTITY_WRITE_CODES),
+        (("schema.students.usecases:update",), students.UPDATE_CODES),
+        (("schema.students.usecases:verify",), students.VERIFY_CODES),
+        (("schema.cases.usecases:evidence_facts",), cases.EVIDENCE_LOOKUP_CODES),
+        (("schema.cases.usecases:case_in_scope",), cases.CASE_LOOKUP_CODES),
+        (("schema.cases.usecases:open_status_case",), cases.OPEN_CASE_CODES),
+        (("schema.cases.usecases:decide_case",), cases.DECIDE_CASE_CODES),
+        (("schema.cases.usecases:withdraw_case",), cases.WITHDRAW_CASE_CODES),
+        (("schema.corrections.usecases:correction_in_scope",), corrections_uc.CORRECTION_LOOKUP_CODES),
+        (("schema.corrections.usecases:request",), corrections_uc.REQUEST_CORRECTION_CODES),
+        (("schema.corrections.usecases:decide_step",), corrections_uc.DECIDE_CORRECTION_CODES),
+        (("schema.corrections.usecases:withdraw",), corrections_uc.WITHDRAW_CORRECTION_CODES),
+        (("schema.documents.usecases:authorise_upload",), documents.AUTHORISE_UPLOAD_CODES),
+        (("schema.documents.usecases:store",), documents.STORE_CODES),
+        (("schema.documents.usecases:set_legal_hold",), documents.SET_LEGAL_HOLD_CODES),
+    ]
+
+
+@pytest.mark.parametrize("functions,declared", _groups(), ids=lambda v: v[0].split(":")[-1] if isinstance(v[0], str) and ":" in v[0] else "")
+def test_each_rule_and_use_case_declares_exactly_the_codes_it_raises(functions: tuple[str, ...], declared: tuple[str, ...]) -> None:
+    """The groups the enums are built from are exact too, so that a use case composing them
+    states what it returns. Calls of workflow data resolve as in DYNAMIC_CALLS."""
+    graph = followed()
+    raised: set[str] = set()
+    for key in functions:
+        assert key in graph.functions, key
+        codes, _ = graph.codes_from(key, _dynamic())
+        raised |= codes
+    assert sorted(set(declared) - raised) == [], f"declared for {functions} but never raised there"
+    assert sorted(raised - set(declared)) == [], f"raised by {functions} but not declared"
+
+
+def test_the_business_lock_declares_what_it_raises_besides_a_caught_lookup() -> None:
+    """`another_business_open` looks the open business up and catches its NOT_FOUND; the
+    graph does not subtract caught codes, so NOT_FOUND is the one code found beyond
+    BUSINESS_CODES (see the module docstring)."""
+    from schema.students.usecases import BUSINESS_CODES
+
+    for key in ("schema.students.usecases:open_business", "schema.students.usecases:require_no_open_business"):
+        codes, _ = followed().codes_from(key, _dynamic())
+        assert codes == {*BUSINESS_CODES, "NOT_FOUND"}, (key, codes)
