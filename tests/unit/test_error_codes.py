@@ -290,3 +290,11 @@ def test_the_business_lock_declares_what_it_raises_besides_a_caught_lookup() -> 
     for key in ("schema.students.usecases:open_business", "schema.students.usecases:require_no_open_business"):
         codes, _ = followed().codes_from(key, _dynamic())
         assert codes == {*BUSINESS_CODES, "NOT_FOUND"}, (key, codes)
+
+
+def test_an_undeclared_code_is_refused_when_the_error_is_built() -> None:
+    from domain.errors import DomainError
+
+    with pytest.raises(ValueError, match="NOT_A_DECLARED_CODE"):
+        DomainError(None, "message", "NOT_A_DECLARED_CODE")
+    assert DomainError("field", "message", "ENROLLED_ELSEWHERE").code == "ENROLLED_ELSEWHERE"
