@@ -35,7 +35,7 @@ class _ErrorCodeType(EnumType):
         metacls, cls: str, bases: tuple[type, ...], *, codes: tuple[str, ...] = (), **kwds: Any
     ) -> Any:
         namespace = super().__prepare__(cls, bases, **kwds)
-        for code in declared(*codes):
+        for code in sorted(declared(*codes)):  # stable whatever the order of composition
             namespace[code] = strawberry.enum_value(code, description=DESCRIPTIONS[code])
         return namespace
 
