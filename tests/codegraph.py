@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator, Set
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -393,6 +393,3 @@ class CodeGraph:
     def codes_from(self, start: str, dynamic: dict[tuple[str, str], tuple[str, ...]] | None = None) -> tuple[set[str], list[DynamicCall]]:
         functions, unexplained = self.reachable(start, dynamic)
         return {c for key in functions for c in self.codes[key]}, unexplained
-
-    def function_keys(self) -> Iterator[str]:
-        return iter(self.functions)
