@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.accounts import Account, Role
+from domain.error_codes import declared
 from domain.errors import PermissionDenied
 from domain.jurisdiction import AreaLevel, School, area_level, area_lineage
 
@@ -167,6 +168,11 @@ def may_read_personal(account: Account, school: School) -> bool:
 
 
 # -- writes -----------------------------------------------------------------------------
+
+# What `require_writer` refuses, and what the gates built on it add (PERMISSION_DENIED).
+WRITER_CODES = declared("ACCOUNT_DISABLED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED")
+ROLE_CODES = declared(*WRITER_CODES, "PERMISSION_DENIED")
+
 
 def require_writer(account: Account) -> None:
     """The gate in front of every mutation."""

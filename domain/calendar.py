@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import holidays
 from holidays.countries.china import ChinaStaticHolidays
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 
 
@@ -55,6 +56,9 @@ def package_schedule(year: int) -> YearSchedule:
         published=published,
         source="holidays package",
     )
+
+
+OVERRIDE_CODES = declared("INVALID_VALUE")  # `check_override`
 
 
 def check_override(year: int, days_off: Iterable[date], workdays: Iterable[date]) -> YearSchedule:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.error_codes import declared
 from domain.errors import DomainError
+
+CODE_TABLE_CODES = declared("INVALID_CODE")  # `CodeTable.check`
 
 
 @dataclass(frozen=True)

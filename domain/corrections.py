@@ -11,7 +11,8 @@ from typing import Any
 
 from domain.access import supervises
 from domain.accounts import Account, Role
-from domain.dossier import Dossier, check_dossier
+from domain.dossier import DOSSIER_CODES, Dossier, check_dossier
+from domain.error_codes import declared
 from domain.errors import DomainError, PermissionDenied
 from domain.identity import IdDocument, Sex
 from domain.jurisdiction import School
@@ -72,6 +73,13 @@ class Correction:
     requested_at: datetime
     decisions: tuple[DecisionRecord, ...] = ()
     version: int = 1
+
+
+REQUEST_CODES = declared("NOTHING_TO_CHANGE", "REASON_REQUIRED", "EVIDENCE_REQUIRED")  # `check_request`
+REQUESTER_CODES = declared("PERMISSION_DENIED")  # `require_requester`
+DECIDER_CODES = declared("NOT_OPEN", "WRONG_ACTOR")  # `require_decider`
+DECISION_CODES = declared("REASON_REQUIRED")  # `decide`
+APPLY_CODES = DOSSIER_CODES  # `apply_changes`: the corrected dossier is checked whole
 
 
 def check_request(changes: CorrectionChanges, reason: str, evidence: tuple[str, ...]) -> None:

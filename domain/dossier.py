@@ -13,9 +13,10 @@ from enum import StrEnum
 from typing import Any
 
 from domain import codes
+from domain.error_codes import declared
 from domain.errors import DomainError
-from domain.identity import IdDocument, Sex, check_agrees
-from domain.text import ONE_LINE, ascii_pattern, clean_text, identifier, optional_text
+from domain.identity import ID_AGREEMENT_CODES, IdDocument, Sex, check_agrees
+from domain.text import ONE_LINE, TEXT_CODES, ascii_pattern, clean_text, identifier, optional_text
 
 # Matched whole (`fullmatch`): a pattern ending in `$` would accept a trailing newline.
 _NAME = re.compile(r"[\u3400-\u9fff\u00b7·A-Za-z .'-]{1,50}", re.ASCII)
@@ -235,6 +236,9 @@ def check_status(status: SchoolStatus) -> None:
     if not status.class_name.strip() or len(status.class_name) > CLASS_NAME_MAX:
         raise DomainError("status.className", f"a class name of 1-{CLASS_NAME_MAX} characters", "INVALID_VALUE")
     _free_text("status.className", status.class_name, CLASS_NAME_MAX)
+
+
+DOSSIER_CODES = declared(*TEXT_CODES, *codes.CODE_TABLE_CODES, *ID_AGREEMENT_CODES, "DISABILITY_REQUIRED")  # `check_dossier`
 
 
 def check_dossier(d: Dossier) -> None:

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.jurisdiction import SchoolKind
 
 INTAKE_CUTOFF = (8, 31)  # Art. 4: six years old on or before 31 August of the intake year
 SCHOOL_AGE = 6
 DEFERRED_AGE = 7
+AGE_CODES = declared("UNDER_AGE_APPROVAL_REQUIRED", "DEFERRAL_APPROVAL_REQUIRED")  # `check_grade_one_age`
+GRADE_CODES = declared("GRADE_NOT_OFFERED")  # `check_grade`
 
 
 class AgeException(StrEnum):

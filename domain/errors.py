@@ -1,12 +1,16 @@
 """Domain errors: each carries the input field it concerns, a message for people and a
-stable machine code that frontends switch on. The GraphQL layer turns them into typed
-errors in mutation results."""
+stable machine code that frontends switch on, one of those declared in
+`domain/error_codes.py`. The GraphQL layer turns them into typed errors in mutation results."""
 
 from __future__ import annotations
+
+from domain.error_codes import DESCRIPTIONS
 
 
 class DomainError(Exception):
     def __init__(self, field: str | None, message: str, code: str) -> None:
+        if code not in DESCRIPTIONS:  # a typo or a new code: declare it with its description
+            raise ValueError(f"{code!r} is not declared in domain/error_codes.py")
         super().__init__(message)
         self.field = field
         self.message = message

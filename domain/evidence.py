@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.accounts import Account, Role
+from domain.error_codes import declared
 from domain.errors import PermissionDenied
 
 
@@ -94,6 +95,15 @@ class UploadLimits:
     max_pixels: int = 60_000_000  # an A3 page at 600 dpi is ~70 MP greyscale; phones ~50 MP
     max_pages: int = 60
     max_pdf_objects: int = 100_000  # dictionaries and arrays a PDF's check walks; more is refused
+
+
+# What the checks of storage/scan_checks.py refuse: the type allow-list above, the limits,
+# and files that cannot be read completely or carry active content (R-E2).
+SCAN_CODES = declared(
+    "TYPE_NOT_ALLOWED", "NAME_TYPE_MISMATCH", "DECLARED_TYPE_MISMATCH", "IMAGE_TOO_LARGE", "TOO_MANY_PAGES",
+    "CORRUPT_IMAGE", "CORRUPT_PDF", "PDF_ENCRYPTED", "PDF_ACTIVE_CONTENT", "PDF_TOO_COMPLEX", "PDF_TRAILING_DATA",
+)
+EVIDENCE_ROLE_CODES = declared("PERMISSION_DENIED")  # `require_uploader`, `require_archivist`
 
 
 def require_uploader(account: Account, school_code: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.text import ascii_pattern, identifier
 
@@ -50,6 +51,11 @@ _COUNTRY = ascii_pattern(r"[A-Z]{3}")
 _PR_OLD = ascii_pattern(r"([A-Z]{3})([0-9]{4})([0-9]{6})([0-9])([0-9])")
 _PR_NEW = ascii_pattern(r"9([0-9]{2})([0-9]{3})([0-9]{8})([0-9]{3})([0-9X])")  # MOD 11-2: X is a check character
 _SEPARATORS = re.compile(r"[ -]")  # spaces and hyphens people type between groups
+
+
+# What `parse_id_document` refuses, and what `check_agrees` refuses.
+ID_DOCUMENT_CODES = declared("ID_REQUIRED", "ID_FORMAT", "ID_DIVISION_CODE", "ID_BIRTH_DATE_INVALID", "ID_CHECK_DIGIT", "ID_COUNTRY")
+ID_AGREEMENT_CODES = declared("ID_BIRTH_DATE_MISMATCH", "ID_SEX_MISMATCH")
 
 
 def mod11_check_digit(first17: str) -> str:

@@ -13,8 +13,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from domain.error_codes import declared
 from domain.errors import DomainError
-from domain.text import MULTI_LINE, clean_text
+from domain.text import MULTI_LINE, TEXT_CODES, clean_text
 
 
 class Section(StrEnum):
@@ -96,6 +97,9 @@ INITIAL_SCHEMAS: dict[Section, dict[str, Any]] = {
     ),
 }
 
+
+SCHEMA_CODES = declared("INVALID_SCHEMA")  # `check_schema`
+ENTRY_CODES = declared(*TEXT_CODES, "SECTION_ENTRY_INVALID")  # `clean_entry`, `validate_entry`
 
 MULTI_LINE_KEYS = frozenset({"description"})  # the only multi-line strings of an entry
 ENTRY_STRING_MAX = MULTI_LINE

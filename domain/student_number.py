@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.identity import IdDocKind, IdDocument
 from domain.text import ascii_pattern, identifier
 
 _NUMBER = ascii_pattern(r"G[0-9]{17}[0-9X]|L[0-9]{18}")  # ASCII only: a number never holds anything else
+
+NUMBER_CODES = declared("INVALID_STUDENT_NUMBER")  # `normalise_number`
+TEMPORARY_NUMBER_CODES = declared("NUMBERS_EXHAUSTED")  # `temporary_number`
 
 
 def permanent_number(doc: IdDocument) -> str | None:

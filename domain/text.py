@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 
 # Categories never accepted in text: control (Cc), format (Cf: zero-width and bidi
@@ -26,6 +27,7 @@ _MULTI_LINE_ALLOWED = frozenset({"\n", "\t"})
 ONE_LINE = 200  # names of things, references, addresses
 SHORT = 50
 MULTI_LINE = 2000  # reasons and comments
+TEXT_CODES = declared("INVALID_VALUE")  # every refusal of free text
 
 
 def identifier(value: str) -> str:

@@ -1,35 +1,61 @@
 """Typed mutation errors, Saleor style: each mutation has its own error type whose `code`
-is an enum of the stable codes that mutation can return. `fail` turns a DomainError into
-that type, and refuses (loudly, in tests) a code the mutation did not declare."""
+is an enum of exactly the stable codes that mutation can return. The enum is built from the
+codes its use case declares (groups declared next to the rules that raise them, each code
+described once in `domain/error_codes.py`); `tests/unit/test_error_codes.py` checks it
+against what the code can raise, and `fail` refuses (loudly, in tests) a code the
+mutation did not declare."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, EnumType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
 
+from domain.error_codes import DESCRIPTIONS, declared
 from domain.errors import DomainError
 from domain.ports import ConcurrentWrite
 
 if TYPE_CHECKING:
     from schema.context import Context
 
-# Codes every mutation can return, whatever it does.
-# CONFLICT: another change to the same record won the race; reload and try again.
-COMMON_CODES = ("PERMISSION_DENIED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "ACCOUNT_DISABLED", "NOT_FOUND", "CONFLICT")
+# Every mutation body that writes can meet a concurrent write to the same record: `audited`
+# turns it into CONFLICT.
+RACE_CODES = declared("CONFLICT")
+
+
+class _ErrorCodeType(EnumType):
+    """Builds an error-code enum's members from its `codes` class keyword, each with its
+    description from `domain/error_codes.py`."""
+
+    @classmethod
+    def __prepare__(  # type: ignore[override]
+        metacls, cls: str, bases: tuple[type, ...], *, codes: tuple[str, ...] = (), **kwds: Any
+    ) -> Any:
+        namespace = super().__prepare__(cls, bases, **kwds)
+        for code in sorted(declared(*codes)):  # stable whatever the order of composition
+            namespace[code] = strawberry.enum_value(code, description=DESCRIPTIONS[code])
+        return namespace
+
+    def __new__(metacls, cls: str, bases: tuple[type, ...], classdict: Any, *, codes: tuple[str, ...] = (), **kwds: Any) -> Any:
+        return super().__new__(metacls, cls, bases, classdict, **kwds)
+
+    def __init__(cls, *args: Any, codes: tuple[str, ...] = (), **kwds: Any) -> None:
+        super().__init__(*args, **kwds)
+
+
+class ErrorCode(Enum, metaclass=_ErrorCodeType):
+    """Base of the `…ErrorCode` enums: a static class per mutation, whose members are the
+    codes given as its `codes` keyword, e.g.
+
+        @strawberry.enum(description="…")
+        class WithdrawCorrectionErrorCode(ErrorCode, codes=usecases.WITHDRAW_CORRECTION_CODES): ...
+    """
 
 
 E = TypeVar("E")
-
-
-def error_codes(name: str, *codes: str) -> type[Enum]:
-    """The enum of stable codes for one mutation's error type."""
-    members = dict.fromkeys((*COMMON_CODES, *codes))
-    enum: type[Enum] = Enum(name, {code: code for code in members})  # type: ignore[misc]
-    return strawberry.enum(enum, description=f"Stable codes of {name.removesuffix('Code')}.")
 
 
 def fail(

@@ -71,8 +71,10 @@ class ScanCheckPool:
                     self._executor = self._new_executor()
                     executor.shutdown(wait=False, cancel_futures=True)
                 if attempt == 1:
-                    code = "CORRUPT_PDF" if real == "application/pdf" else "CORRUPT_IMAGE"
-                    raise refuse(code, "the file could not be checked: it stopped the checker twice") from None
+                    message = "the file could not be checked: it stopped the checker twice"
+                    if real == "application/pdf":
+                        raise refuse("CORRUPT_PDF", message) from None
+                    raise refuse("CORRUPT_IMAGE", message) from None
                 continue
             return inspection_of(outcome)
         raise AssertionError("unreachable")

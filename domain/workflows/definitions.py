@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.dossier import Dossier, StudentState
 from domain.enrolment import GRADES
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.evidence import EvidenceKind as K
 from domain.identity import IdDocKind
@@ -68,6 +69,14 @@ class PersonAway(StrEnum):
 TERM_STARTS = ((9, 1), (3, 1))  # autumn and spring terms
 TRANSFER_WINDOW_DAYS = 61  # Art. 11(3): normally within two months of the start of term
 SUSPENSION_TERM = timedelta(days=365)  # Art. 13(3): normally one year
+
+
+# What the guards below refuse when a case is opened (`Definition.guards`).
+GUARD_CODES = declared(
+    "WRONG_STATE", "SUSPENDED", "UNDER_SANCTION", "SAME_SCHOOL", "GRADE_NOT_OFFERED", "INVALID_TARGET", "DISABILITY_REQUIRED",
+    "DECISION_REQUIRED", "INVALID_VALUE", "TOO_LONG", "NOT_AN_EXTENSION", "HOUSEHOLD_PLACE_REQUIRED", "NOT_SANCTIONED",
+    "CROSSES_STAGE",
+)
 
 
 def _state_in(*states: StudentState) -> Any:

@@ -9,10 +9,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.access import require_writer
+from domain.access import WRITER_CODES, require_writer
 from domain.accounts import Account, Role
 from domain.calendar import WorkingCalendar
 from domain.dossier import Dossier
+from domain.error_codes import declared
 from domain.errors import DomainError, PermissionDenied
 from domain.evidence import EvidenceKind
 from domain.jurisdiction import School, area_ancestors
@@ -247,6 +248,9 @@ def level_above(party: Party, parties: dict[str, str]) -> str:
     return above[0] if above else code
 
 
+EVIDENCE_CODES = declared("EVIDENCE_REQUIRED")  # `check_evidence`
+
+
 def check_evidence(rules: tuple[EvidenceRule, ...], case_facts: dict[str, Any], offered: tuple[EvidenceFact, ...]) -> None:
     for rule in rules:
         if not rule.when(case_facts):
@@ -265,6 +269,13 @@ def _deadline(step: Step, start: date, calendar: WorkingCalendar) -> tuple[date 
         return None, False
     d = calendar.add_working_days(start, step.deadline_days)
     return d.due, d.provisional
+
+
+# What `open_case` refuses itself; each definition's guards add theirs
+# (`domain.workflows.definitions.GUARD_CODES`).
+OPEN_CODES = declared(
+    *WRITER_CODES, "INVALID_GROUNDS", "TARGET_REQUIRED", "OTHER_SCHOOL", "INVALID_VALUE", "WRONG_OPENER", *EVIDENCE_CODES
+)
 
 
 def open_case(
@@ -338,6 +349,12 @@ def open_case(
 class Outcome:
     case: Case
     effects: tuple[Effect, ...] = field(default_factory=tuple)  # to apply to the dossier, in order
+
+
+DECIDE_CODES = declared(
+    *WRITER_CODES, "NOT_OPEN", "NOT_ESCALATED", "WRONG_ACTOR", "REASON_REQUIRED", "CANNOT_RETURN", *EVIDENCE_CODES,
+    "OVERRIDE_REQUIRED",
+)
 
 
 def decide(
@@ -415,6 +432,9 @@ def decide(
         events=tuple(events), evidence=all_evidence,
     )
     return Outcome(moved, tuple(effects))
+
+
+WITHDRAW_CODES = declared(*WRITER_CODES, "NOT_OPEN", "WRONG_ACTOR")  # `withdraw`
 
 
 def withdraw(definition: Definition, case: Case, account: Account, *, now: datetime, reason: str | None) -> Case:

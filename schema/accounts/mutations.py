@@ -8,15 +8,22 @@ from typing import Annotated
 
 import strawberry
 
-from domain.access import require_training_recorder
+from domain.access import ROLE_CODES, require_training_recorder
 from domain.accounts import Role
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from schema.accounts.types import Registrar
 from schema.docs import describe_error
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 
-RecordRegistrarTrainingErrorCode = error_codes("RecordRegistrarTrainingErrorCode", "TRAINING_DATE_IN_FUTURE")
+# The registrar is looked up in your scope; only its supervising department records training (Art. 22).
+RECORD_TRAINING_CODES = declared("NOT_FOUND", *ROLE_CODES, "TRAINING_DATE_IN_FUTURE")
+
+
+@strawberry.enum(description="Stable codes of recordRegistrarTraining errors: exactly the ones it can return.")
+class RecordRegistrarTrainingErrorCode(ErrorCode, codes=(*RECORD_TRAINING_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input(description="A registrar's completed training (先培训后上岗, Art. 22).")
@@ -34,7 +41,7 @@ class RecordRegistrarTrainingSuccess:
 class RecordRegistrarTrainingError:
     field: str | None
     message: str
-    code: RecordRegistrarTrainingErrorCode  # type: ignore[valid-type]
+    code: RecordRegistrarTrainingErrorCode
 
 
 RecordRegistrarTrainingResult = Annotated[RecordRegistrarTrainingSuccess | RecordRegistrarTrainingError, strawberry.union("RecordRegistrarTrainingResult", description="What `recordRegistrarTraining` returns: the trained registrar, or the typed error.")]

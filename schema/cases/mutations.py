@@ -7,51 +7,40 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.access import require_admin
-from domain.calendar import check_override
-from domain.text import MULTI_LINE, clean_text, identifier, optional_text
+from domain.access import ROLE_CODES, require_admin
+from domain.calendar import OVERRIDE_CODES, check_override
+from domain.error_codes import declared
+from domain.text import MULTI_LINE, TEXT_CODES, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
 from schema.cases import usecases
 from schema.docs import describe_error
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
-from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, RACE_CODES, ErrorCode, Outcome, audited, open_business_fields
 from schema.students.types import Student
 
-CASE_CODES = (
-    "INVALID_STUDENT_NUMBER",
-    "INVALID_VALUE",
-    "INVALID_GROUNDS",
-    "TARGET_REQUIRED",
-    "EVIDENCE_REQUIRED",
-    "WRONG_OPENER",
-    "WRONG_ACTOR",
-    "WRONG_STATE",
-    "NOT_OPEN",
-    "CONFLICT",
-    "REASON_REQUIRED",
-)
-OpenCaseErrorCode = error_codes(
-    "OpenCaseErrorCode",
-    *CASE_CODES,
-    "ANOTHER_BUSINESS_OPEN",
-    "SUSPENDED",
-    "UNDER_SANCTION",
-    "SAME_SCHOOL",
-    "GRADE_NOT_OFFERED",
-    "INVALID_TARGET",
-    "DISABILITY_REQUIRED",
-    "DECISION_REQUIRED",
-    "TOO_LONG",
-    "CROSSES_STAGE",
-    "OTHER_SCHOOL",
-    "NOT_AN_EXTENSION",
-    "HOUSEHOLD_PLACE_REQUIRED",
-    "NOT_SANCTIONED",
-)
-DecideCaseErrorCode = error_codes("DecideCaseErrorCode", *CASE_CODES, "NOT_ESCALATED", "OVERRIDE_REQUIRED", "CANNOT_RETURN")
-WithdrawCaseErrorCode = error_codes("WithdrawCaseErrorCode", *CASE_CODES)
-SetCalendarYearErrorCode = error_codes("SetCalendarYearErrorCode", "INVALID_VALUE")
+
+@strawberry.enum(description="Stable codes of openCase errors: exactly the ones it can return.")
+class OpenCaseErrorCode(ErrorCode, codes=(*usecases.OPEN_CASE_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
+
+
+@strawberry.enum(description="Stable codes of decideCase errors: exactly the ones it can return.")
+class DecideCaseErrorCode(ErrorCode, codes=(*usecases.DECIDE_CASE_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
+
+
+@strawberry.enum(description="Stable codes of withdrawCase errors: exactly the ones it can return.")
+class WithdrawCaseErrorCode(ErrorCode, codes=(*usecases.WITHDRAW_CASE_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
+
+
+SET_CALENDAR_YEAR_CODES = declared(*ROLE_CODES, *OVERRIDE_CODES)  # the admin records a year's schedule
+
+
+@strawberry.enum(description="Stable codes of setCalendarYear errors: exactly the ones it can return.")
+class SetCalendarYearErrorCode(ErrorCode, codes=(*SET_CALENDAR_YEAR_CODES, *RACE_CODES)):
+    ...
 
 
 def _comment(field: str, value: str | None) -> str | None:
@@ -117,7 +106,7 @@ class OpenCaseSuccess:
 class OpenCaseError:
     field: str | None
     message: str
-    code: OpenCaseErrorCode  # type: ignore[valid-type]
+    code: OpenCaseErrorCode
     open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
     open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
@@ -149,7 +138,7 @@ class DecideCaseSuccess:
 class DecideCaseError:
     field: str | None
     message: str
-    code: DecideCaseErrorCode  # type: ignore[valid-type]
+    code: DecideCaseErrorCode
 
 
 DecideCaseResult = Annotated[DecideCaseSuccess | DecideCaseError, strawberry.union("DecideCaseResult", description="What `decideCase` returns: the case after the decision, or the typed error.")]
@@ -171,7 +160,7 @@ class WithdrawCaseSuccess:
 class WithdrawCaseError:
     field: str | None
     message: str
-    code: WithdrawCaseErrorCode  # type: ignore[valid-type]
+    code: WithdrawCaseErrorCode
 
 
 WithdrawCaseResult = Annotated[WithdrawCaseSuccess | WithdrawCaseError, strawberry.union("WithdrawCaseResult", description="What `withdrawCase` returns: the withdrawn case, or the typed error.")]
@@ -196,7 +185,7 @@ class SetCalendarYearSuccess:
 class SetCalendarYearError:
     field: str | None
     message: str
-    code: SetCalendarYearErrorCode  # type: ignore[valid-type]
+    code: SetCalendarYearErrorCode
 
 
 SetCalendarYearResult = Annotated[SetCalendarYearSuccess | SetCalendarYearError, strawberry.union("SetCalendarYearResult", description="What `setCalendarYear` returns: the recorded year, or the typed error.")]

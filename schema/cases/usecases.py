@@ -15,14 +15,18 @@ from typing import Any
 from domain.access import SchoolScope, student_scope
 from domain.calendar import WorkingCalendar
 from domain.dossier import Dossier
-from domain.access import require_writer
+from domain.access import WRITER_CODES, require_writer
 from domain.accounts import Role
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.jurisdiction import School
 from domain.ports import Change, Reminder, Stamp
 from domain.student_number import normalise_number
-from domain.workflows.definitions import DEFINITIONS
+from domain.workflows.definitions import DEFINITIONS, GUARD_CODES
 from domain.workflows.engine import (
+    DECIDE_CODES,
+    OPEN_CODES,
+    WITHDRAW_CODES,
     Case,
     CaseKind,
     CaseState,
@@ -48,6 +52,9 @@ async def working_calendar(stores: Stores) -> WorkingCalendar:
     return WorkingCalendar(await stores.calendar.overrides())
 
 
+EVIDENCE_LOOKUP_CODES = declared("NOT_FOUND")  # `evidence_facts`
+
+
 async def evidence_facts(ctx: Context, dossier_id: str, ids: tuple[str, ...]) -> tuple[EvidenceFact, ...]:
     """The documents offered as evidence: stored, and of this student."""
     facts = []
@@ -64,6 +71,12 @@ async def _school(ctx: Context, code: str) -> School:
     school = await ctx.loaders.school.load(code)
     assert school is not None
     return school
+
+
+OPEN_CASE_CODES = declared(
+    *WRITER_CODES, "WRONG_OPENER", *students.LOOKUP_CODES, *students.BUSINESS_CODES, *OPEN_CODES, *GUARD_CODES,
+    *EVIDENCE_LOOKUP_CODES,
+)
 
 
 async def open_status_case(
@@ -116,6 +129,9 @@ async def open_status_case(
     return case
 
 
+CASE_LOOKUP_CODES = declared("NOT_FOUND")  # `case_in_scope`
+
+
 async def case_in_scope(ctx: Context, case_id: str) -> Case:
     case = await ctx.stores.cases.get(case_id)
     if case is None:
@@ -129,6 +145,10 @@ async def case_in_scope(ctx: Context, case_id: str) -> Case:
     if mine is not None and ctx.account.role is not Role.ADMIN and mine in (case.escalated_to, *case.parties.values()):
         return case  # a party of the case, or the level above it was escalated to
     raise NotFound("id", "case")
+
+
+# A completed case decided again only finishes its effects; a dossier changed meanwhile is a CONFLICT.
+DECIDE_CASE_CODES = declared(*CASE_LOOKUP_CODES, *WRITER_CODES, "NOT_OPEN", *DECIDE_CODES, *EVIDENCE_LOOKUP_CODES, "CONFLICT")
 
 
 async def decide_case(
@@ -229,6 +249,9 @@ def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, 
         "skipped_grades": (list(before.skipped_grades), list(after.skipped_grades)),
     }
     return {k: v for k, v in pairs.items() if v[0] != v[1]}
+
+
+WITHDRAW_CASE_CODES = declared(*CASE_LOOKUP_CODES, *WITHDRAW_CODES, "CONFLICT")
 
 
 async def withdraw_case(ctx: Context, case_id: str, reason: str | None) -> Case:

@@ -8,24 +8,33 @@ from typing import Annotated
 import strawberry
 
 from domain.corrections import CorrectionChanges, Decision
-from domain.identity import Sex
-from domain.text import MULTI_LINE, clean_text, optional_text
+from domain.identity import ID_DOCUMENT_CODES, Sex
+from domain.text import MULTI_LINE, TEXT_CODES, clean_text, optional_text
 from schema.context import Info
 from schema.corrections import usecases
 from schema.docs import describe_error
 from schema.corrections.types import Correction, DecisionType
-from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, Outcome, audited, error_codes, open_business_fields
+from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, RACE_CODES, ErrorCode, Outcome, audited, open_business_fields
 from schema.students.inputs import IdDocumentInput
-from schema.students.mutations import IDENTITY_CODES, VALUE_CODES, DuplicateCandidate
+from schema.students.mutations import DuplicateCandidate
 from schema.students.types import SexType, Student
 
-CORRECTION_CODES = (*IDENTITY_CODES, *VALUE_CODES, "ENROLLED_ELSEWHERE", "WRONG_ACTOR", "NOT_OPEN", "REASON_REQUIRED")
 
-RequestCorrectionErrorCode = error_codes(
-    "RequestCorrectionErrorCode", *CORRECTION_CODES, "NOTHING_TO_CHANGE", "EVIDENCE_REQUIRED", usecases.ANOTHER_BUSINESS_OPEN
-)
-DecideCorrectionErrorCode = error_codes("DecideCorrectionErrorCode", *CORRECTION_CODES)
-WithdrawCorrectionErrorCode = error_codes("WithdrawCorrectionErrorCode", *CORRECTION_CODES)
+@strawberry.enum(description="Stable codes of requestCorrection errors: exactly the ones it can return.")
+class RequestCorrectionErrorCode(ErrorCode, codes=(
+    *usecases.REQUEST_CORRECTION_CODES, *ID_DOCUMENT_CODES, *TEXT_CODES, *RACE_CODES
+)):
+    ...
+
+
+@strawberry.enum(description="Stable codes of decideCorrection errors: exactly the ones it can return.")
+class DecideCorrectionErrorCode(ErrorCode, codes=(*usecases.DECIDE_CORRECTION_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
+
+
+@strawberry.enum(description="Stable codes of withdrawCorrection errors: exactly the ones it can return.")
+class WithdrawCorrectionErrorCode(ErrorCode, codes=(*usecases.WITHDRAW_CORRECTION_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input(description="The corrected values; give only those that change.")
@@ -68,7 +77,7 @@ class RequestCorrectionSuccess:
 class RequestCorrectionError:
     field: str | None
     message: str
-    code: RequestCorrectionErrorCode  # type: ignore[valid-type]
+    code: RequestCorrectionErrorCode
     open_business_id: strawberry.ID | None = strawberry.field(default=None, description=OPEN_BUSINESS_ID)
     open_business_kind: str | None = strawberry.field(default=None, description=OPEN_BUSINESS_KIND)
 
@@ -101,7 +110,7 @@ class DecideCorrectionSuccess:
 class DecideCorrectionError:
     field: str | None
     message: str
-    code: DecideCorrectionErrorCode  # type: ignore[valid-type]
+    code: DecideCorrectionErrorCode
 
 
 DecideCorrectionResult = Annotated[DecideCorrectionSuccess | DecideCorrectionError, strawberry.union("DecideCorrectionResult", description="What `decideCorrection` returns: the correction after the decision, or the typed error.")]
@@ -122,7 +131,7 @@ class WithdrawCorrectionSuccess:
 class WithdrawCorrectionError:
     field: str | None
     message: str
-    code: WithdrawCorrectionErrorCode  # type: ignore[valid-type]
+    code: WithdrawCorrectionErrorCode
 
 
 WithdrawCorrectionResult = Annotated[

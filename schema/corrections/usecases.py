@@ -11,7 +11,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from domain import access
+from domain.access import WRITER_CODES
 from domain.corrections import (
+    APPLY_CODES,
+    DECIDER_CODES,
+    DECISION_CODES,
+    REQUEST_CODES,
+    REQUESTER_CODES,
     Correction,
     CorrectionChanges,
     CorrectionState,
@@ -24,6 +30,7 @@ from domain.corrections import (
     require_requester,
 )
 from domain.dossier import basic_changes, missing_fields
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import EvidenceKind
 from domain.jurisdiction import School
@@ -33,6 +40,11 @@ from schema.students import usecases
 from schema.students.usecases import Candidate
 
 ANOTHER_BUSINESS_OPEN = usecases.ANOTHER_BUSINESS_OPEN
+
+REQUEST_CORRECTION_CODES = declared(
+    *usecases.LOOKUP_CODES, *WRITER_CODES, *REQUESTER_CODES, *usecases.BUSINESS_CODES, *REQUEST_CODES, *APPLY_CODES,
+    "ENROLLED_ELSEWHERE",
+)
 
 
 async def request(
@@ -87,12 +99,22 @@ async def _check_evidence(ctx: Context, dossier_id: str, evidence: tuple[str, ..
         )
 
 
+CORRECTION_LOOKUP_CODES = declared("NOT_FOUND")  # `correction_in_scope`
+
+
 async def correction_in_scope(ctx: Context, correction_id: str) -> Correction:
     found = await ctx.stores.corrections.get(correction_id)
     school = await ctx.loaders.school.load(found.school_code) if found else None
     if found is None or school is None or not access.student_scope(ctx.account).contains(school):
         raise NotFound("id", "correction")
     return found
+
+
+# The last step applies the correction: the dossier is checked again and written with its identity.
+DECIDE_CORRECTION_CODES = declared(
+    *CORRECTION_LOOKUP_CODES, *WRITER_CODES, *DECIDER_CODES, *DECISION_CODES, *APPLY_CODES, "CONFLICT",
+    *usecases.IDENTITY_WRITE_CODES,
+)
 
 
 async def decide_step(
@@ -156,6 +178,9 @@ async def _apply(ctx: Context, correction: Correction) -> tuple[StudentRow | Non
     # Name, identity, sex or birth date changed: the duplicate check runs again (Art. 8).
     candidates = await usecases.find_candidates(ctx, usecases.probe_of(after), after.id)
     return StudentRow(after, tuple(missing_fields(after))), candidates
+
+
+WITHDRAW_CORRECTION_CODES = declared(*CORRECTION_LOOKUP_CODES, *WRITER_CODES, *REQUESTER_CODES, "NOT_OPEN", "CONFLICT")
 
 
 async def withdraw(ctx: Context, correction_id: str) -> Correction:

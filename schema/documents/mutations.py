@@ -6,14 +6,17 @@ from typing import Annotated
 
 import strawberry
 
-from domain.text import MULTI_LINE, clean_text
+from domain.text import MULTI_LINE, TEXT_CODES, clean_text
 from schema.context import Info
 from schema.documents import usecases
 from schema.docs import describe_error
 from schema.documents.types import Document
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 
-SetLegalHoldErrorCode = error_codes("SetLegalHoldErrorCode", "REASON_REQUIRED", "INVALID_VALUE")
+
+@strawberry.enum(description="Stable codes of setLegalHold errors: exactly the ones it can return.")
+class SetLegalHoldErrorCode(ErrorCode, codes=(*usecases.SET_LEGAL_HOLD_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input(description="A legal hold to set on, or release from, every version of a document.")
@@ -32,7 +35,7 @@ class SetLegalHoldSuccess:
 class SetLegalHoldError:
     field: str | None
     message: str
-    code: SetLegalHoldErrorCode  # type: ignore[valid-type]
+    code: SetLegalHoldErrorCode
 
 
 SetLegalHoldResult = Annotated[SetLegalHoldSuccess | SetLegalHoldError, strawberry.union("SetLegalHoldResult", description="What `setLegalHold` returns: the document, or the typed error.")]

@@ -10,10 +10,13 @@ import strawberry
 from graphql import GraphQLError
 
 from domain import evidence as e
+from domain.error_codes import declared
 from domain.errors import DomainError
+from domain.text import TEXT_CODES
 from schema.context import Info
 from schema.docs import describe_values
 from schema.documents import usecases
+from schema.errors import ErrorCode
 
 EvidenceKindType = describe_values(
     strawberry.enum(
@@ -40,33 +43,24 @@ EvidenceKindType = describe_values(
 )
 
 
+# What POST /uploads (api/uploads.py) answers: no valid token (before anything runs), NUL in
+# the query, the upload's authorisation, the size, the checks of the file, and the store.
+UPLOAD_CODES = declared(
+    "UNAUTHENTICATED",
+    "DATABASE_UNAVAILABLE",
+    "INTERNAL_SERVER_ERROR",
+    *TEXT_CODES,
+    *usecases.AUTHORISE_UPLOAD_CODES,
+    "TOO_LARGE",
+    "EMPTY_FILE",
+    *e.SCAN_CODES,
+    *usecases.STORE_CODES,
+)
+
+
 @strawberry.enum(description="Stable codes of POST /uploads errors (`{\"error\": {\"code\", \"field\", \"message\"}}`).")
-class UploadErrorCode(Enum):
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    PERMISSION_DENIED = "PERMISSION_DENIED"
-    READ_ONLY_ROLE = "READ_ONLY_ROLE"
-    REGISTRAR_NOT_TRAINED = "REGISTRAR_NOT_TRAINED"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_STUDENT_NUMBER = "INVALID_STUDENT_NUMBER"
-    INVALID_KIND = "INVALID_KIND"
-    INVALID_VALUE = "INVALID_VALUE"
-    EMPTY_FILE = "EMPTY_FILE"
-    TOO_LARGE = "TOO_LARGE"
-    TYPE_NOT_ALLOWED = "TYPE_NOT_ALLOWED"
-    NAME_TYPE_MISMATCH = "NAME_TYPE_MISMATCH"
-    DECLARED_TYPE_MISMATCH = "DECLARED_TYPE_MISMATCH"
-    CORRUPT_IMAGE = "CORRUPT_IMAGE"
-    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-    TOO_MANY_PAGES = "TOO_MANY_PAGES"
-    CORRUPT_PDF = "CORRUPT_PDF"
-    PDF_ENCRYPTED = "PDF_ENCRYPTED"
-    PDF_ACTIVE_CONTENT = "PDF_ACTIVE_CONTENT"
-    PDF_TOO_COMPLEX = "PDF_TOO_COMPLEX"
-    PDF_TRAILING_DATA = "PDF_TRAILING_DATA"
-    CONFLICT = "CONFLICT"
-    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
-    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+class UploadErrorCode(ErrorCode, codes=UPLOAD_CODES):
+    ...
 
 
 @strawberry.type(description="One stored file: its SHA-256 is what the fixity audit re-checks.")

@@ -16,8 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain import access
+from domain.access import WRITER_CODES
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import (
+    EVIDENCE_ROLE_CODES,
     RETENTION_BY_KIND,
     Document,
     DocumentState,
@@ -33,7 +36,7 @@ from domain.evidence import (
 from domain.jurisdiction import School
 from domain.ports import StudentRow
 from domain.student_number import normalise_number
-from domain.text import optional_text
+from domain.text import TEXT_CODES, optional_text
 from domain.workflows.engine import CaseState, Party, acts_as
 from schema.context import Context
 from schema.students import usecases as students
@@ -60,6 +63,11 @@ class UploadTarget:
     paper_location: str | None
     business_kind: str | None
     business_id: str | None
+
+
+AUTHORISE_UPLOAD_CODES = declared(
+    *WRITER_CODES, "INVALID_KIND", *EVIDENCE_ROLE_CODES, "NOT_FOUND", *students.LOOKUP_CODES, *TEXT_CODES
+)
 
 
 async def authorise_upload(
@@ -145,6 +153,9 @@ class CheckedFile:
     rendition_size: int | None
     rendition_type: str | None
     trailing_bytes: int = 0
+
+
+STORE_CODES = declared("CONFLICT", "STORE_UNAVAILABLE")  # `store`
 
 
 async def store(
@@ -268,6 +279,9 @@ async def download_link(ctx: Context, document: Document, version: int | None, o
         details={"version": chosen.version, "original": original, "number": document.number},
     )
     return DownloadLink(url, expires_at, filename, target.sha256)
+
+
+SET_LEGAL_HOLD_CODES = declared(*WRITER_CODES, *EVIDENCE_ROLE_CODES, "NOT_FOUND", "REASON_REQUIRED")
 
 
 async def set_legal_hold(ctx: Context, document_id: str, hold: bool, reason: str) -> Document:

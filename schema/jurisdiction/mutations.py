@@ -6,15 +6,23 @@ from typing import Annotated
 
 import strawberry
 
-from domain.access import require_school_maintainer
+from domain.access import ROLE_CODES, require_school_maintainer
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
-from domain.text import clean_text, identifier
+from domain.text import TEXT_CODES, clean_text, identifier
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 from schema.jurisdiction.types import School
 from schema.docs import describe_error
 
-UpdateSchoolContactErrorCode = error_codes("UpdateSchoolContactErrorCode", "NOTHING_TO_CHANGE", "VALUE_TOO_LONG", "INVALID_VALUE")
+UPDATE_SCHOOL_CONTACT_CODES = declared("NOT_FOUND", *ROLE_CODES, *TEXT_CODES, "NOTHING_TO_CHANGE", "VALUE_TOO_LONG")
+
+
+@strawberry.enum(description="Stable codes of updateSchoolContact errors: exactly the ones it can return.")
+class UpdateSchoolContactErrorCode(ErrorCode, codes=(*UPDATE_SCHOOL_CONTACT_CODES, *RACE_CODES)):
+    ...
+
+
 MAX_TEXT = 200
 
 
@@ -37,7 +45,7 @@ class UpdateSchoolContactSuccess:
 class UpdateSchoolContactError:
     field: str | None
     message: str
-    code: UpdateSchoolContactErrorCode  # type: ignore[valid-type]
+    code: UpdateSchoolContactErrorCode
 
 
 UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolContactError, strawberry.union("UpdateSchoolContactResult", description="What `updateSchoolContact` returns: the updated school, or the typed error.")]

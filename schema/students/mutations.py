@@ -9,28 +9,21 @@ from typing import Annotated
 import strawberry
 
 from domain.dossier import normalised_class_name
+from domain.error_codes import declared
 from domain.errors import DomainError
-from domain.text import MULTI_LINE, identifier, optional_text
+from domain.identity import ID_DOCUMENT_CODES
+from domain.text import MULTI_LINE, TEXT_CODES, identifier, optional_text
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 from schema.students import usecases
 from schema.students.inputs import BasicDataInput, FlagsInput, GuardianInput, IdDocumentInput
 from schema.docs import describe_error
 from schema.students.types import Student
 from schema.students.usecases import Candidate, EnrolledElsewhereError
 
-IDENTITY_CODES = (
-    "ID_REQUIRED",
-    "ID_FORMAT",
-    "ID_DIVISION_CODE",
-    "ID_BIRTH_DATE_INVALID",
-    "ID_CHECK_DIGIT",
-    "ID_COUNTRY",
-    "ID_BIRTH_DATE_MISMATCH",
-    "ID_SEX_MISMATCH",
-)
 REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31号
-VALUE_CODES = ("INVALID_VALUE", "INVALID_CODE", "DISABILITY_REQUIRED", "INVALID_STUDENT_NUMBER", "CONFLICT")
+# What reading a dossier's input refuses: the identity document, and the text fields.
+DOSSIER_INPUT_CODES = declared(*ID_DOCUMENT_CODES, *TEXT_CODES)
 
 
 @strawberry.type(
@@ -55,17 +48,10 @@ class DuplicateCandidate:
 
 # -- enrollStudent -------------------------------------------------------------------------
 
-EnrollStudentErrorCode = error_codes(
-    "EnrollStudentErrorCode",
-    *IDENTITY_CODES,
-    *VALUE_CODES,
-    "ENROLLED_ELSEWHERE",
-    "POSSIBLE_DUPLICATE",
-    "UNDER_AGE_APPROVAL_REQUIRED",
-    "DEFERRAL_APPROVAL_REQUIRED",
-    "GRADE_NOT_OFFERED",
-    "NUMBERS_EXHAUSTED",
-)
+
+@strawberry.enum(description="Stable codes of enrollStudent errors: exactly the ones it can return.")
+class EnrollStudentErrorCode(ErrorCode, codes=(*usecases.ENROL_CODES, *DOSSIER_INPUT_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input(description="A new student's status at your school (Art. 5, 6).")
@@ -114,7 +100,7 @@ class EnrolledAt:
 class EnrollStudentError:
     field: str | None
     message: str
-    code: EnrollStudentErrorCode  # type: ignore[valid-type]
+    code: EnrollStudentErrorCode
     enrolled_at: EnrolledAt | None = None
 
 
@@ -129,9 +115,10 @@ describe_error(
 
 # -- updateDossier -------------------------------------------------------------------------
 
-UpdateDossierErrorCode = error_codes(
-    "UpdateDossierErrorCode", *IDENTITY_CODES, *VALUE_CODES, "ENROLLED_ELSEWHERE", "KEY_DATA_NEEDS_CORRECTION", "NOTHING_TO_CHANGE"
-)
+
+@strawberry.enum(description="Stable codes of updateDossier errors: exactly the ones it can return.")
+class UpdateDossierErrorCode(ErrorCode, codes=(*usecases.UPDATE_CODES, *DOSSIER_INPUT_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.input(description="Give only the parts that change; lists and groups are replaced whole.")
@@ -160,7 +147,7 @@ class UpdateDossierSuccess:
 class UpdateDossierError:
     field: str | None
     message: str
-    code: UpdateDossierErrorCode  # type: ignore[valid-type]
+    code: UpdateDossierErrorCode
 
 
 UpdateDossierResult = Annotated[UpdateDossierSuccess | UpdateDossierError, strawberry.union("UpdateDossierResult", description="What `updateDossier` returns: the updated dossier, or the typed error.")]
@@ -169,9 +156,10 @@ describe_error(UpdateDossierError, "updateDossier")
 
 # -- verifyDossier -------------------------------------------------------------------------
 
-VerifyDossierErrorCode = error_codes(
-    "VerifyDossierErrorCode", "INVALID_STUDENT_NUMBER", "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT", "INVALID_VALUE"
-)
+
+@strawberry.enum(description="Stable codes of verifyDossier errors: exactly the ones it can return.")
+class VerifyDossierErrorCode(ErrorCode, codes=(*usecases.VERIFY_CODES, *TEXT_CODES, *RACE_CODES)):
+    ...
 
 
 @strawberry.enum(description="The supervising department's decision on a new dossier (核准, Art. 6).")
@@ -196,7 +184,7 @@ class VerifyDossierSuccess:
 class VerifyDossierError:
     field: str | None
     message: str
-    code: VerifyDossierErrorCode  # type: ignore[valid-type]
+    code: VerifyDossierErrorCode
 
 
 VerifyDossierResult = Annotated[VerifyDossierSuccess | VerifyDossierError, strawberry.union("VerifyDossierResult", description="What `verifyDossier` returns: the dossier after the decision, or the typed error.")]

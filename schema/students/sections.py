@@ -11,20 +11,30 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import access
+from domain.access import ROLE_CODES
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import SectionSchema as DomainSectionSchema
-from domain.sections import Section, check_schema, clean_entry, validate_entry
+from domain.sections import ENTRY_CODES, SCHEMA_CODES, Section, check_schema, clean_entry, validate_entry
 from schema.context import Info
-from schema.errors import Outcome, audited, error_codes
+from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 from schema.students import usecases
 from schema.docs import describe_error
 from schema.students.types import SectionEntry, SectionType
 
-PublishSectionSchemaErrorCode = error_codes("PublishSectionSchemaErrorCode", "INVALID_SCHEMA", "CONFLICT")
-AddSectionEntryErrorCode = error_codes(
-    "AddSectionEntryErrorCode", "INVALID_STUDENT_NUMBER", "SECTION_ENTRY_INVALID", "NO_SCHEMA", "INVALID_VALUE"
-)
+PUBLISH_SECTION_SCHEMA_CODES = declared(*ROLE_CODES, *SCHEMA_CODES, "CONFLICT")  # the province publishes
+ADD_SECTION_ENTRY_CODES = declared(*usecases.LOOKUP_CODES, *ROLE_CODES, "NO_SCHEMA", *ENTRY_CODES)  # the school's registrar
+
+
+@strawberry.enum(description="Stable codes of publishSectionSchema errors: exactly the ones it can return.")
+class PublishSectionSchemaErrorCode(ErrorCode, codes=(*PUBLISH_SECTION_SCHEMA_CODES, *RACE_CODES)):
+    ...
+
+
+@strawberry.enum(description="Stable codes of addSectionEntry errors: exactly the ones it can return.")
+class AddSectionEntryErrorCode(ErrorCode, codes=(*ADD_SECTION_ENTRY_CODES, *RACE_CODES)):
+    ...
 
 
 def entry_id(recorded_at: datetime) -> str:
@@ -48,7 +58,7 @@ class PublishSectionSchemaSuccess:
 class PublishSectionSchemaError:
     field: str | None
     message: str
-    code: PublishSectionSchemaErrorCode  # type: ignore[valid-type]
+    code: PublishSectionSchemaErrorCode
 
 
 PublishSectionSchemaResult = Annotated[
@@ -76,7 +86,7 @@ class AddSectionEntrySuccess:
 class AddSectionEntryError:
     field: str | None
     message: str
-    code: AddSectionEntryErrorCode  # type: ignore[valid-type]
+    code: AddSectionEntryErrorCode
 
 
 AddSectionEntryResult = Annotated[AddSectionEntrySuccess | AddSectionEntryError, strawberry.union("AddSectionEntryResult", description="What `addSectionEntry` returns: the recorded entry, or the typed error.")]

@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from domain import access
+from domain.access import ROLE_CODES
 from domain.dossier import (
+    DOSSIER_CODES,
     KEY_FIELDS,
     BasicData,
     Dossier,
@@ -23,17 +25,27 @@ from domain.dossier import (
 )
 from domain.duplicates import Probe, match_keys, reasons
 from domain.enrolment import (
+    AGE_CODES,
+    GRADE_CODES,
     admits_without_transfer,
     check_grade,
     check_grade_one_age,
     completeness_deadline,
     intake_year_of,
 )
+from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.identity import IdDocument
 from domain.jurisdiction import School
 from domain.ports import Change, EnrolledElsewhere, StudentRow
-from domain.student_number import normalise_number, permanent_number, temporary_number, temporary_prefix
+from domain.student_number import (
+    NUMBER_CODES,
+    TEMPORARY_NUMBER_CODES,
+    normalise_number,
+    permanent_number,
+    temporary_number,
+    temporary_prefix,
+)
 from schema.context import Context
 
 MAX_DAYS_AHEAD = 92  # registrars key in the autumn intake from June
@@ -83,6 +95,10 @@ def probe_of(d: Dossier) -> Probe:
     return Probe(d.basic.name, d.basic.birth_date, d.basic.sex, tuple(g.id_document for g in d.guardians if g.id_document))
 
 
+SCHOOL_LOOKUP_CODES = declared("NOT_FOUND")  # `school_in_scope`
+LOOKUP_CODES = declared(*NUMBER_CODES, "NOT_FOUND")  # `student_in_scope`
+
+
 async def school_in_scope(ctx: Context, code: str, field: str = "schoolCode") -> School:
     school = await ctx.stores.schools.get(code, ctx.school_scope)
     if school is None:
@@ -114,6 +130,12 @@ class Enrolment:
     study_mode: str
     age_approval_reference: str | None
     confirm_not_duplicate: bool
+
+
+ENROL_CODES = declared(
+    *SCHOOL_LOOKUP_CODES, *ROLE_CODES, *GRADE_CODES, "INVALID_VALUE", *AGE_CODES, *TEMPORARY_NUMBER_CODES, *DOSSIER_CODES,
+    "POSSIBLE_DUPLICATE", "ENROLLED_ELSEWHERE",
+)
 
 
 async def enrol(ctx: Context, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
@@ -175,6 +197,13 @@ class DossierUpdate:
     flags: Flags | None
     class_name: str | None
     study_mode: str | None
+
+
+# `write_with_identity`: the new identity is someone else's, or the dossier changed meanwhile.
+IDENTITY_WRITE_CODES = declared("ENROLLED_ELSEWHERE", "CONFLICT")
+UPDATE_CODES = declared(
+    *LOOKUP_CODES, *ROLE_CODES, "KEY_DATA_NEEDS_CORRECTION", "NOTHING_TO_CHANGE", *DOSSIER_CODES, *IDENTITY_WRITE_CODES
+)
 
 
 async def update(ctx: Context, u: DossierUpdate) -> StudentRow:
@@ -242,6 +271,9 @@ async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, sch
         await ctx.stores.students.release_identity(old_key, before.id)
 
 
+VERIFY_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT")
+
+
 async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> StudentRow:
     """核准 (Art. 6): the supervising department verifies a new dossier or returns it."""
     row, school = await student_in_scope(ctx, number)
@@ -262,6 +294,7 @@ async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> 
 
 
 ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
+BUSINESS_CODES = declared(ANOTHER_BUSINESS_OPEN)  # `open_business`, `require_no_open_business`
 
 
 async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
