@@ -1,9 +1,15 @@
-"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+"""The Starlette application: /graphql, /uploads, /healthz, /readyz, /metrics.
+
+Metrics: with METRICS_TOKEN set, `/metrics` answers only a request bearing that token; with
+METRICS_PORT set, the metrics are also served on that port (on METRICS_HOST, default HOST),
+for a network only the scraper reaches. With neither, `/metrics` is open in development and
+test, and absent (404) in production."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,12 +18,13 @@ import pymongo
 from pymongo import monitoring
 import structlog
 from minio import Minio
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.errors import UNAUTHENTICATED_HEADERS, http_error, is_database_unavailable
 from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
@@ -30,6 +37,7 @@ from storage.cases import CalendarRepository, CaseRepository
 from storage.corrections import CorrectionRepository
 from storage.documents import DocumentRepository
 from storage.sweeps import FixityRunRepository
+from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.mongo import Collections, Doc, connect
@@ -112,6 +120,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
 
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
+    checks = ScanCheckPool(settings.upload_check_workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -119,7 +128,13 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         minio = s3_client(settings)
         # Refuse to start unless the evidence bucket is object-locked (R-E3).
         await asyncio.to_thread(check_locked_bucket, minio, settings.s3_evidence_bucket)
-        mongo = connect(settings.mongodb_uri, event_listeners=list(mongo_listeners))
+        mongo = connect(
+            settings.mongodb_uri,
+            event_listeners=list(mongo_listeners),
+            serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
+            connectTimeoutMS=settings.mongodb_timeout_ms,
+        )
+        metrics_server = None
         try:
             collections = Collections.of(mongo[settings.mongodb_database])
             await ensure_indexes(collections)
@@ -130,10 +145,21 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
                 link_lifetime=timedelta(seconds=settings.download_link_seconds),
             )
             opened.append(Backends(mongo, archive, stores_of(collections, archive)))
+            if settings.metrics_port is not None:
+                metrics_server, _thread = start_http_server(
+                    settings.metrics_port, addr=settings.metrics_host or settings.host, registry=registry
+                )
+            elif settings.metrics_token is None and settings.is_production:
+                log.warning("metrics not exposed: set METRICS_TOKEN or METRICS_PORT")
+            checks.start()
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             yield
         finally:
             opened.clear()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
+            await asyncio.to_thread(checks.shutdown)
             await mongo.close()
 
     schema = build_schema(
@@ -141,6 +167,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
         introspection=not settings.is_production,
+        unavailable=is_database_unavailable,
     )
 
     graphql = XuejiGraphQL(
@@ -172,13 +199,22 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
 
-    async def metrics_endpoint(_: Request) -> Response:
+    metrics_token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+    metrics_open = metrics_token is None and settings.metrics_port is None and not settings.is_production
+
+    async def metrics_endpoint(request: Request) -> Response:
+        if metrics_token is None and not metrics_open:
+            return http_error(404, "NOT_FOUND", "not found")
+        if metrics_token is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), metrics_token):
+                return http_error(401, "UNAUTHENTICATED", "the metrics need the metrics token", headers=UNAUTHENTICATED_HEADERS)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(
         routes=[
             Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
-            Route("/uploads", upload_endpoint(settings, stores), methods=["POST"]),
+            Route("/uploads", upload_endpoint(settings, stores, checks), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -1,18 +1,25 @@
 """Bearer tokens: JWTs verified on every request (HS256 in development, RS256/ES256 with
 a public key in production). The token only names the account; role, scope, training
-and whether it is disabled are read from the database on each request."""
+and whether it is disabled are read from the database on each request.
+
+The verification key is prepared once per settings (a PEM public key parsed once, not per
+request) and one decoder is reused."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
+from jwt.algorithms import get_default_algorithms
 
-from starlette.responses import JSONResponse, Response
-
+from api.errors import DatabaseUnavailable, is_database_unavailable
 from api.settings import JwtAlgorithm, Settings
 from domain.accounts import Account
 from domain.ports import AccountStore
+
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
 
 
 class InvalidToken(Exception):
@@ -29,28 +36,34 @@ def _verification_key(settings: Settings) -> str:
     return settings.jwt_public_key
 
 
-def verify_token(settings: Settings, authorization: str | None) -> str:
-    """Return the login named by a valid `Authorization: Bearer …` header."""
-    if not authorization:
-        raise InvalidToken("missing bearer token")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("expected 'Authorization: Bearer <token>'")
-    try:
-        claims = jwt.decode(
-            token.strip(),
-            _verification_key(settings),
-            algorithms=[settings.jwt_algorithm.value],  # never "none", never another family
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-        )
-    except jwt.PyJWTError as e:
-        raise InvalidToken(str(e)) from e
-    subject = claims["sub"]
-    if not isinstance(subject, str) or not subject:
-        raise InvalidToken("token has no subject")
-    return subject
+class TokenVerifier:
+    """Verifies `Authorization: Bearer …` headers against one configured key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.algorithms = [settings.jwt_algorithm.value]  # never "none", never another family
+        self.audience = settings.jwt_audience
+        self.issuer = settings.jwt_issuer
+        # Parsed and checked once: a key object for RS256/ES256, the secret's bytes for HS256.
+        self.key: Any = get_default_algorithms()[settings.jwt_algorithm.value].prepare_key(_verification_key(settings))
+        self.decoder = jwt.PyJWT(options={"require": REQUIRED_CLAIMS})
+
+    def login(self, authorization: str | None) -> str:
+        """The login named by a valid header."""
+        if not authorization:
+            raise InvalidToken("missing bearer token")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("expected 'Authorization: Bearer <token>'")
+        try:
+            claims = self.decoder.decode(
+                token.strip(), self.key, algorithms=self.algorithms, audience=self.audience, issuer=self.issuer
+            )
+        except jwt.PyJWTError as e:
+            raise InvalidToken(str(e)) from e
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken("token has no subject")
+        return subject
 
 
 def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) -> str:
@@ -74,18 +87,23 @@ def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) 
     return jwt.encode(claims, key, algorithm=settings.jwt_algorithm.value)
 
 
-async def authenticate(settings: Settings, authorization: str | None, accounts: AccountStore) -> Account:
-    """The enabled account named by a valid bearer token, or InvalidToken."""
-    login = verify_token(settings, authorization)
-    account = await accounts.get(login)
-    if account is None or account.disabled:
-        raise InvalidToken("unknown or disabled account")
-    return account
+class Authenticator:
+    """The enabled account named by a valid bearer token, or InvalidToken; the account is
+    read within the database timeout, else DatabaseUnavailable."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.verifier = TokenVerifier(settings)
+        self.timeout = settings.mongodb_timeout_ms / 1000
 
-def unauthenticated(reason: str) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+    async def __call__(self, authorization: str | None, accounts: AccountStore) -> Account:
+        login = self.verifier.login(authorization)
+        try:
+            async with asyncio.timeout(self.timeout):
+                account = await accounts.get(login)
+        except Exception as e:
+            if isinstance(e, TimeoutError) or is_database_unavailable(e):
+                raise DatabaseUnavailable(f"the account lookup failed: {type(e).__name__}") from e
+            raise
+        if account is None or account.disabled:
+            raise InvalidToken("unknown or disabled account")
+        return account

@@ -11,6 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, load_pem_private_key
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
 
     mongodb_uri: str | None = None
     mongodb_database: str = "xueji"
+    mongodb_timeout_ms: int = Field(
+        default=3000, ge=100, le=60_000, description="server selection and the per-request account lookup"
+    )
 
     s3_endpoint: str | None = None
     s3_access_key: str | None = None
@@ -61,6 +66,9 @@ class Settings(BaseSettings):
     upload_max_pixels: int = 60_000_000
     upload_max_pages: int = 60
     upload_spool_dir: str | None = None
+    upload_check_workers: int | None = Field(
+        default=None, ge=1, le=64, description="processes that check uploads (default: the cores available)"
+    )
     download_link_seconds: int = Field(default=300, ge=1, le=3600)
 
     jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256
@@ -71,10 +79,19 @@ class Settings(BaseSettings):
     jwt_audience: str = "xueji-api"
     jwt_ttl_minutes: int = 8 * 60
 
+    audit_signing_key: SecretStr | None = Field(
+        default=None, description="Ed25519 private key (PEM) that signs audit chain checkpoints; not used by the API"
+    )
+
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 4000
     graphql_max_aliases: int = 15
     page_size_max: int = 100
+    graphql_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    metrics_token: SecretStr | None = Field(default=None, description="bearer token that /metrics requires")
+    metrics_port: int | None = Field(default=None, description="serve /metrics on this port instead (not on PORT)")
+    metrics_host: str | None = Field(default=None, description="address of METRICS_PORT (default: HOST)")
 
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""
@@ -118,6 +135,27 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError(f"refusing to start with APP_ENV={self.app_env.value}: " + "; ".join(problems))
         return self
+
+    def audit_key(self) -> Ed25519PrivateKey:
+        """The checkpoint signing key: AUDIT_SIGNING_KEY, or in development one generated
+        once per data dir. Outside development a missing key is refused."""
+        if self.audit_signing_key is not None:
+            pem = self.audit_signing_key.get_secret_value().encode()
+        elif self.is_development:
+            path = self.data_dir / "dev-audit-signing-key.pem"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(
+                    Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+                )
+                path.chmod(0o600)
+            pem = path.read_bytes()
+        else:
+            raise ValueError("AUDIT_SIGNING_KEY (an Ed25519 private key in PEM) is required outside development")
+        key = load_pem_private_key(pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("AUDIT_SIGNING_KEY must be an Ed25519 private key")
+        return key
 
     def with_jwt_secret_from_data_dir(self) -> Settings:
         """Development only: a signing secret generated once per data dir, shared by

@@ -10,7 +10,6 @@ codes are the `UploadErrorCode` enum of the GraphQL schema."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import tempfile
 import time
@@ -21,14 +20,16 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import InvalidToken, authenticate, unauthenticated
+from api.auth import Authenticator, InvalidToken
+from api.errors import UNAUTHENTICATED_HEADERS, http_error
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.ports import ConcurrentWrite
 from domain.evidence import UploadLimits
 from schema.context import Context, Loaders, Stores
 from schema.documents import usecases
-from storage.scan_checks import check_type, inspect, refuse, sniff
+from storage.check_pool import ScanCheckPool
+from storage.scan_checks import check_type, refuse, sniff
 
 log = structlog.get_logger("uploads")
 HEAD_BYTES = 8192
@@ -52,14 +53,15 @@ def error_response(error: DomainError) -> Response:
     return JSONResponse(body, status_code=STATUS.get(error.code, 422))
 
 
-def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callable[[Request], object]:
+def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: ScanCheckPool) -> Callable[[Request], object]:
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_pixels, settings.upload_max_pages)
+    authenticate = Authenticator(settings)
 
     async def upload(request: Request) -> Response:
         try:
-            account = await authenticate(settings, request.headers.get("authorization"), stores().accounts)
+            account = await authenticate(request.headers.get("authorization"), stores().accounts)
         except InvalidToken as e:
-            return unauthenticated(f"invalid token: {e}")
+            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
         opened = stores()
         ctx = Context(
             request=request,
@@ -73,8 +75,12 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
         timings: dict[str, float] = {}
         started = time.perf_counter()
         q = request.query_params
+        for name, value in q.items():
+            if "\x00" in value:  # never stored, and PostgreSQL refuses it even in a filter
+                return error_response(DomainError(name, "text cannot contain the NUL character (U+0000)", "INVALID_VALUE"))
         filename = q.get("filename") or None
         target_id = q.get("student", "")
+        target: usecases.UploadTarget | None = None
         try:
             target = await usecases.authorise_upload(
                 ctx,
@@ -92,22 +98,32 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                 raise refuse("TOO_LARGE", f"at most {limits.max_bytes} bytes")
             with tempfile.TemporaryDirectory(prefix="xueji-upload-", dir=settings.upload_spool_dir) as tmp:
                 workdir = Path(tmp)
-                checked = await _receive_and_check(request, workdir, filename, limits, timings)
+                checked = await _receive_and_check(request, workdir, filename, limits, checks, timings)
                 try:
                     document, version = await usecases.store(ctx, target, checked, timings)
                 except ConcurrentWrite as race:
                     raise DomainError("replaces", "the document was changed meanwhile; try again", "CONFLICT") from race
         except DomainError as e:
-            await ctx.audit("upload:document", "student", target_id, e.code, details={"field": e.field})
+            # Under the student's school, so that the auditors of its county and city see it,
+            # when the uploader may see the student; never a school the uploader may not see.
+            school = target.school_code if target else await usecases.visible_school_of(ctx, target_id)
+            await ctx.audit("upload:document", "student", target_id, e.code, school_code=school, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)
             return error_response(e)
+        clock = time.perf_counter()
         await ctx.audit(
             "upload:document",
             "document",
             document.id,
             school_code=document.school_code,
-            details={"number": document.number, "version": version.version, "sha256": version.original.sha256},
+            details={
+                "number": document.number,
+                "version": version.version,
+                "sha256": version.original.sha256,
+                "trailing_bytes": version.trailing_bytes,
+            },
         )
+        timings["audit"] = time.perf_counter() - clock
         return JSONResponse(
             {
                 "document": {
@@ -119,6 +135,7 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
                     "contentType": version.original.content_type,
                     "pages": version.pages,
                     "renditionSha256": version.rendition.sha256 if version.rendition else None,
+                    "trailingBytes": version.trailing_bytes,
                     "lockUntil": version.lock_until.isoformat(),
                 }
             },
@@ -130,7 +147,12 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores]) -> Callabl
 
 
 async def _receive_and_check(
-    request: Request, workdir: Path, filename: str | None, limits: UploadLimits, timings: dict[str, float]
+    request: Request,
+    workdir: Path,
+    filename: str | None,
+    limits: UploadLimits,
+    checks: ScanCheckPool,
+    timings: dict[str, float],
 ) -> usecases.CheckedFile:
     started = time.perf_counter()
     path = workdir / "original"
@@ -154,8 +176,9 @@ async def _receive_and_check(
     started = time.perf_counter()
     real = sniff(bytes(head))
     check_type(real, filename, request.headers.get("content-type"))
-    found = await asyncio.to_thread(inspect, path, real, limits, workdir)
+    found = await checks.inspect(path, real, limits, workdir)
     timings["check"] = time.perf_counter() - started
+    timings["check-worker"] = found.seconds  # of which checking; the rest is queueing and transfer
     r = found.rendition
     return usecases.CheckedFile(
         path=path,
@@ -167,4 +190,5 @@ async def _receive_and_check(
         rendition_sha256=r.sha256 if r else None,
         rendition_size=r.size if r else None,
         rendition_type=r.content_type if r else None,
+        trailing_bytes=found.trailing_bytes,
     )

@@ -18,6 +18,16 @@ from holidays.countries.china import ChinaStaticHolidays
 from domain.errors import DomainError
 
 
+# The years a schedule is kept for: deadlines of today's and past cases, with room ahead.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(year: int) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError("year", f"the year must be between {FIRST_YEAR} and {LAST_YEAR}", "INVALID_VALUE")
+    return year
+
+
 @dataclass(frozen=True)
 class YearSchedule:
     """One year's days off and make-up working days."""
@@ -48,6 +58,7 @@ def package_schedule(year: int) -> YearSchedule:
 
 
 def check_override(year: int, days_off: Iterable[date], workdays: Iterable[date]) -> YearSchedule:
+    check_year(year)
     off, work = frozenset(days_off), frozenset(workdays)
     for d in off | work:
         if d.year != year:

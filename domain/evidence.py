@@ -93,6 +93,7 @@ class UploadLimits:
     max_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 60_000_000  # an A3 page at 600 dpi is ~70 MP greyscale; phones ~50 MP
     max_pages: int = 60
+    max_pdf_objects: int = 100_000  # dictionaries and arrays a PDF's check walks; more is refused
 
 
 def require_uploader(account: Account, school_code: str) -> None:
@@ -145,6 +146,7 @@ class DocumentVersion:
     uploaded_at: datetime
     lock_until: datetime
     state: DocumentState
+    trailing_bytes: int = 0  # bytes after the end of the image in the original (never in the rendition)
 
 
 @dataclass(frozen=True)

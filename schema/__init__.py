@@ -4,21 +4,27 @@ of the domain (jurisdiction, accounts, audit)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
-from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 
+from schema import outcomes
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
+from schema.scalars import RefuseNul
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations
@@ -32,7 +38,11 @@ from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 
-EXPOSED_ERROR_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED"})
+# Parsed and validated documents are cached for the whole process (LRU by query text and
+# by document and rules), so a frontend's fixed set of operations is parsed and validated
+# once. Both caches are shared by every schema built with these sizes.
+PARSE_CACHE_SIZE = 512
+VALIDATION_CACHE_SIZE = 512
 
 
 @strawberry.type
@@ -55,24 +65,55 @@ class Mutation(
     pass
 
 
-def _is_internal(error: GraphQLError) -> bool:
-    """Validation errors and our coded errors are shown; anything else is masked."""
-    if error.original_error is None:
-        return False
-    return (error.extensions or {}).get("code") not in EXPOSED_ERROR_CODES
+class XuejiSchema(strawberry.Schema):
+    """Logs every error once, by class, and gives it its stable code (schema/outcomes.py)."""
+
+    def __init__(
+        self, *args: Any, hide_suggestions: bool, unavailable: Callable[[BaseException], bool], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
+        self.unavailable = unavailable
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        outcomes.present(errors, hide_suggestions=self.hide_suggestions, unavailable=self.unavailable)
 
 
 def build_schema(
-    *, max_depth: int = 12, max_tokens: int = 4000, max_aliases: int = 15, introspection: bool = True
+    *,
+    max_depth: int = 12,
+    max_tokens: int = 4000,
+    max_aliases: int = 15,
+    introspection: bool = True,
+    unavailable: Callable[[BaseException], bool] = outcomes.never,
 ) -> strawberry.Schema:
-    # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-        lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error; quote the request id"),
+    """Without introspection (production) "Did you mean …?" suggestions are hidden too, so
+    that error messages do not reveal the schema. `unavailable` tells which exceptions mean
+    the database did not answer (their errors get DATABASE_UNAVAILABLE)."""
+    # The rules are built once: QueryDepthLimiter and MaxAliasesLimiter make a new rule
+    # class per instance, and the validation cache is keyed by the rule classes.
+    rules: list[type[ASTValidationRule]] = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # Factories, so that each request gets fresh extension instances; MaskErrors last.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        RefuseNul,
+        lambda: outcomes.MaskInternalErrors(unavailable),
+    ]
     # UploadErrorCode documents the REST upload's codes; no field returns it.
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, types=[UploadErrorCode])
+    return XuejiSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        types=[UploadErrorCode],
+        execution_context_class=outcomes.executor_class(hide_suggestions=not introspection),
+        hide_suggestions=not introspection,
+        unavailable=unavailable,
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +14,9 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scope_token, student_scope
 from domain.accounts import Account, Role
+from domain.evidence import Document
 from domain.jurisdiction import Area, School
+from domain.workflows.engine import Case
 from domain.ports import (
     AccountStore,
     AreaStore,
@@ -29,6 +33,9 @@ from domain.ports import (
     SectionStore,
     StudentStore,
 )
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,19 +56,35 @@ class Stores:
     calendar: CalendarStore
 
 
+def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:
+    """A load function that asks for each key with its own equality query, all at once:
+    FerretDB evaluates equality in SQL but not `$in`, so N indexed lookups in parallel beat
+    one `$in` that reads the whole collection."""
+
+    async def load(keys: list[str]) -> list[T]:
+        return list(await asyncio.gather(*(fetch(k) for k in keys)))
+
+    return load
+
+
 @dataclass
 class Loaders:
-    """Per-request DataLoaders: each batches the keys asked for in one tick into one query.
-    They resolve objects related to a node the caller was already allowed to see."""
+    """Per-request DataLoaders (`XByYLoader` in spirit): keys asked for in one tick are
+    fetched together, and each key once per request. They resolve objects related to a
+    node the caller was already allowed to see."""
 
     area: DataLoader[str, Area | None]
     school: DataLoader[str, School | None]
+    cases_by_dossier: DataLoader[str, list[Case]]
+    documents_by_dossier: DataLoader[str, list[Document]]
 
     @classmethod
     def create(cls, stores: Stores) -> Loaders:
         return cls(
             area=DataLoader(load_fn=stores.areas.get_many),
             school=DataLoader(load_fn=stores.schools.get_many),
+            cases_by_dossier=DataLoader(load_fn=_each(stores.cases.for_dossier)),
+            documents_by_dossier=DataLoader(load_fn=_each(stores.documents.for_dossier)),
         )
 
 

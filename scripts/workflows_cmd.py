@@ -1,6 +1,8 @@
-"""`scripts/workflows daily`: escalate overdue steps to the level above (Art. 11(3)) and
-remind schools of suspensions that ran out (Art. 13(3)). Idempotent: running it twice
-changes nothing more. `--every SECONDS` keeps it running (the compose scheduler)."""
+"""`scripts/workflows daily`: escalate overdue steps to the level above (Art. 11(3)),
+remind schools of suspensions that ran out (Art. 13(3)), and bring up to date any live
+document whose last claimed version was never projected (a writer stopped in between).
+Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
+(the compose scheduler)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.app import stores_of, s3_client
 from api.settings import Settings
@@ -16,15 +18,26 @@ from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
+from storage.audit_checkpoints import checkpoint
+from storage.transitions import repair_projections
 
 
-async def daily(settings: Settings) -> tuple[int, int]:
+async def daily(settings: Settings) -> tuple[int, int, int]:
     assert settings.mongodb_uri is not None
     client = connect(settings.mongodb_uri)
     try:
-        stores = stores_of(Collections.of(client[settings.mongodb_database]), EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket))
+        collections = Collections.of(client[settings.mongodb_database])
+        stores = stores_of(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket))
         now = datetime.now(UTC)
-        return await escalate_overdue(stores, now), await remind_suspensions_ended(stores, now.date())
+        days = (now.date() - timedelta(days=1), now.date())
+        repaired = await repair_projections(collections, days)
+        try:
+            key = settings.audit_key()
+        except ValueError as e:
+            print(f"audit checkpoints not signed: {e}", file=sys.stderr, flush=True)
+        else:
+            await checkpoint(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket), key, days)
+        return await escalate_overdue(stores, now), await remind_suspensions_ended(stores, now.date()), repaired
     finally:
         await client.close()
 
@@ -41,8 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"no running ./scripts/serve under {settings.data_dir}; start it or set MONGODB_URI / S3_*")
         settings = settings.replace(**{k.lower(): v for k, v in found.as_env().items()})
     while True:
-        escalated, reminded = asyncio.run(daily(settings))
-        print(f"{datetime.now(UTC).isoformat()} escalated {escalated} steps, {reminded} new reminders", flush=True)
+        escalated, reminded, repaired = asyncio.run(daily(settings))
+        print(
+            f"{datetime.now(UTC).isoformat()} escalated {escalated} steps, {reminded} new reminders, "
+            f"{repaired} projections repaired",
+            flush=True,
+        )
         if not args.every:
             return 0
         time.sleep(args.every)

@@ -40,6 +40,7 @@ def _version_to_doc(v: DocumentVersion) -> Doc:
         "uploaded_at": v.uploaded_at,
         "lock_until": v.lock_until,
         "state": v.state.value,
+        "trailing_bytes": v.trailing_bytes,
     }
 
 
@@ -56,6 +57,7 @@ def _version_from_doc(d: Doc) -> DocumentVersion:
         uploaded_at=d["uploaded_at"],
         lock_until=d["lock_until"],
         state=DocumentState(d["state"]),
+        trailing_bytes=d.get("trailing_bytes", 0),
     )
 
 

@@ -121,6 +121,25 @@ class EvidenceArchive(EvidenceStore):
 
         return await asyncio.to_thread(list_versions)
 
+    async def read_prefix(self, prefix: str) -> list[bytes]:
+        """The current bodies of every object under a prefix (small records, e.g. signed
+        audit checkpoints), in key order."""
+
+        def read_all() -> list[bytes]:
+            out = []
+            for found in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                if found.object_name is None:
+                    continue
+                response = self.client.get_object(self.bucket, found.object_name)
+                try:
+                    out.append(response.read())
+                finally:
+                    response.close()
+                    response.release_conn()
+            return out
+
+        return await asyncio.to_thread(read_all)
+
     async def sha256(self, key: str, version_id: str) -> tuple[str, int] | None:
         """Re-read an object and hash it; None when the object (version) is missing."""
 
@@ -144,8 +163,11 @@ class EvidenceArchive(EvidenceStore):
 
         return await asyncio.to_thread(read)
 
-    def presigned_download(self, key: str, version_id: str, filename: str) -> tuple[str, datetime]:
-        """A GET link valid for `link_lifetime`. Signing is local computation (no request)."""
+    def presigned_download(self, key: str, version_id: str, filename: str, content_type: str) -> tuple[str, datetime]:
+        """A GET link valid for `link_lifetime`. Signing is local computation (no request).
+        The response's Content-Type is signed into the link from our metadata: the store's
+        own can change under us (setting a legal hold or a retention date rewrites it to
+        application/octet-stream on some stores)."""
         expires = self.link_lifetime
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
         url: str = self.signer.presigned_get_object(
@@ -153,6 +175,6 @@ class EvidenceArchive(EvidenceStore):
             key,
             expires=expires,
             version_id=version_id,
-            response_headers={"response-content-disposition": disposition},
+            response_headers={"response-content-disposition": disposition, "response-content-type": content_type},
         )
         return url, datetime.now(UTC) + expires

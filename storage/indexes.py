@@ -24,6 +24,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("scope_keys", ASCENDING), ("_id", DESCENDING)], name="scope"),
         IndexModel([("actor", ASCENDING), ("_id", DESCENDING)], name="actor"),
         IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)], name="target"),
+        # The hash chains: one event per (chain, seq), whoever inserts it first.
+        IndexModel([("chain", ASCENDING), ("seq", ASCENDING)], name="chain_seq", unique=True),
     ],
     "students": [
         # Every scoped list: one scope token (an array element), then keyset order.
@@ -36,7 +38,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     # `identities`, `student_numbers` and `counters` are read by `_id` only.
     "transitions": [
         IndexModel([("aggregate_id", ASCENDING), ("aggregate", ASCENDING)], name="aggregate"),
-        IndexModel([("aggregate", ASCENDING), ("at", ASCENDING)], name="aggregate_at"),
+        IndexModel([("aggregate", ASCENDING), ("day", ASCENDING)], name="aggregate_day"),
     ],
     "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
     "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
@@ -57,8 +59,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("finished_at", ASCENDING), ("started_at", DESCENDING)], name="unfinished"),
     ],
     "section_entries": [
-        IndexModel([("dossier_id", ASCENDING), ("recorded_at", ASCENDING), ("_id", ASCENDING)], name="dossier"),
-        IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("recorded_at", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
+        IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
+        IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
     ],
 }
 

@@ -18,14 +18,8 @@ Doc = dict[str, Any]
 
 
 def connect(uri: str, *, app_name: str = "xueji-archive", **options: Any) -> AsyncMongoClient[Doc]:
-    return AsyncMongoClient(
-        uri,
-        appname=app_name,
-        tz_aware=True,
-        serverSelectionTimeoutMS=5000,
-        connectTimeoutMS=3000,
-        **options,
-    )
+    options = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 3000, **options}
+    return AsyncMongoClient(uri, appname=app_name, tz_aware=True, **options)
 
 
 @dataclass(frozen=True)
@@ -34,6 +28,8 @@ class Collections:
     schools: AsyncCollection[Doc]
     accounts: AsyncCollection[Doc]
     audit: AsyncCollection[Doc]
+    audit_heads: AsyncCollection[Doc]
+    audit_checkpoints: AsyncCollection[Doc]
     students: AsyncCollection[Doc]
     identities: AsyncCollection[Doc]
     counters: AsyncCollection[Doc]
@@ -55,6 +51,8 @@ class Collections:
             schools=db["schools"],
             accounts=db["accounts"],
             audit=db["audit_events"],
+            audit_heads=db["audit_heads"],
+            audit_checkpoints=db["audit_checkpoints"],
             students=db["students"],
             identities=db["identities"],
             counters=db["counters"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -69,8 +70,8 @@ class AreaRepository:
         return True
 
     async def get_many(self, codes: Sequence[str]) -> list[Area | None]:
-        found = {d["_id"]: Area(d["_id"], d["name"]) async for d in self._c.find({"_id": {"$in": list(codes)}})}
-        return [found.get(code) for code in codes]
+        docs = await asyncio.gather(*(self._c.find_one({"_id": code}) for code in codes))  # `_id` lookups: see SchoolRepository
+        return [Area(d["_id"], d["name"]) if d else None for d in docs]
 
     async def list(self, *, parent_code: str | None = None) -> list[Area]:
         query: Doc = {} if parent_code is None else {"parent_code": parent_code}
@@ -98,11 +99,10 @@ class SchoolRepository:
         return school if scope.contains(school) else None
 
     async def get_many(self, codes: Sequence[str]) -> list[School | None]:
-        found = {d["_id"]: school_from_doc(d) async for d in self._c.find({"_id": {"$in": list(codes)}})}
-        return [found.get(code) for code in codes]
-
-    async def codes(self, scope: SchoolScope) -> list[str]:
-        return [d["_id"] async for d in self._c.find(scope_filter(scope), {"_id": 1})]
+        # One `_id` lookup per code, all at once: FerretDB evaluates `_id` equality in SQL but
+        # `$in` by reading the whole collection (a province has tens of thousands of schools).
+        docs = await asyncio.gather(*(self._c.find_one({"_id": code}) for code in codes))
+        return [school_from_doc(d) if d else None for d in docs]
 
     async def page(
         self,

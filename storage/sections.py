@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from domain.ports import SectionEntry, SectionSchema
+from domain.ports import Page, SectionEntry, SectionSchema
 from domain.sections import INITIAL_SCHEMAS, Section
 from storage.bulk import insert_unordered
 from storage.mongo import Collections, Doc
@@ -67,18 +67,22 @@ class SectionRepository:
         are left as they are. Returns the number inserted."""
         return len(entries) - len(await insert_unordered(self._entries, [_entry_to_doc(e) for e in entries]))
 
-    async def entries(self, dossier_id: str, section: Section | None) -> list[SectionEntry]:
+    async def entries(self, dossier_id: str, section: Section | None, *, after: str | None, first: int) -> Page[SectionEntry]:
+        """A page of a dossier's entries in id order (ids sort by time of recording)."""
         query: Doc = {"dossier_id": dossier_id}
         if section is not None:
             query["section"] = section.value
-        docs = await self._entries.find(query).sort([("recorded_at", 1), ("_id", 1)]).to_list()
-        return [
+        total = await self._entries.count_documents(query)
+        page_query = query if after is None else {**query, "_id": {"$gt": after}}
+        docs = await self._entries.find(page_query).sort("_id", 1).limit(first + 1).to_list()
+        entries = [
             SectionEntry(
                 d["_id"], d["dossier_id"], Section(d["section"]), d["schema_version"], json.loads(d["data_json"]),
                 d["recorded_by"], d["recorded_at"],
             )
-            for d in docs
+            for d in docs[:first]
         ]
+        return Page(entries, [e.id for e in entries], len(docs) > first, total)
 
 
 async def seed_initial_schemas(collections: Collections) -> None:

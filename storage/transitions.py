@@ -79,6 +79,7 @@ def new_entry(
         "aggregate_id": aggregate_id,
         "version": version,
         "at": stamp.at,
+        "day": stamp.at.date().isoformat(),  # equality bucket for sweeps and feeds
         "actor": stamp.actor,
         "request_id": stamp.request_id,
         "action": action,
@@ -198,9 +199,9 @@ class TransitionLog:
                 repaired += 1
         return repaired
 
-    async def recent_ids(self, aggregate: str, since: datetime) -> list[str]:
-        """Aggregates changed since a time (for the repair sweep)."""
-        docs = await self._log.find({"aggregate": aggregate, "at": {"$gte": since}}, {"aggregate_id": 1}).to_list()
+    async def ids_changed_on(self, aggregate: str, day: date) -> list[str]:
+        """Aggregates with a version claimed on a day (UTC), for the repair sweep."""
+        docs = await self._log.find({"aggregate": aggregate, "day": day.isoformat()}, {"aggregate_id": 1}).to_list()
         return sorted({d["aggregate_id"] for d in docs})
 
     async def claim_next(self, sequence: str, stamp: Stamp) -> int:
@@ -234,3 +235,28 @@ class TransitionLog:
             await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}}, upsert=True)
         except DuplicateKeyError:  # two first claims upserting at once: the other created it
             await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}})
+
+
+# Each aggregate kind and the collection that holds its projection.
+PROJECTIONS = {
+    "student": "students",
+    "case": "cases",
+    "correction": "corrections",
+    "document": "documents",
+    "account": "accounts",
+    "school": "schools",
+    "calendar": "calendar_years",
+}
+
+
+async def repair_projections(collections: Collections, days: Iterable[date]) -> int:
+    """Project every aggregate changed on these days whose live document lags its log (a
+    writer that stopped between claim and projection and was not followed by another
+    write). Idempotent; the count of projections brought up to date."""
+    log = TransitionLog(collections)
+    repaired = 0
+    for aggregate, collection in PROJECTIONS.items():
+        projection: AsyncCollection[Doc] = getattr(collections, collection)
+        for day in days:
+            repaired += await log.repair(aggregate, projection, await log.ids_changed_on(aggregate, day))
+    return repaired

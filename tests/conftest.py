@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -7,9 +8,26 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from api.logging import configure_logging
 from api.settings import Settings
 from storage.embedded import EmbeddedServices, Endpoints
+from tests.logs import LogCapture
 from tests.support import ApiServer, GraphQLClient, backing_services, settings_for
+
+
+@pytest.fixture(scope="session", autouse=True)
+def json_logs() -> None:
+    """The API logs as in production (JSON lines), before anything logs."""
+    configure_logging("INFO")
+
+
+@pytest.fixture
+def logs() -> Iterator[LogCapture]:
+    capture = LogCapture()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    yield capture
+    root.removeHandler(capture)
 
 
 @pytest.fixture(scope="session")

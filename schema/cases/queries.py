@@ -6,6 +6,7 @@ from datetime import date
 
 import strawberry
 
+from domain.calendar import check_year
 from domain.errors import DomainError
 from domain.ports import CaseFilter
 from domain.student_number import normalise_number
@@ -72,8 +73,12 @@ class CaseQueries:
         found = await info.context.stores.cases.reminders(info.context.student_scope_key)
         return [Reminder(id=strawberry.ID(r.id), kind=r.kind, school_code=r.school_code, number=r.number, due=r.due, message=r.message) for r in found]
 
-    @strawberry.field(description="A year of the working calendar used for deadlines.")
+    @strawberry.field(description="A year of the working calendar used for deadlines (2000-2100).")
     async def working_calendar(self, info: Info, year: int) -> CalendarYear:
+        try:
+            check_year(year)
+        except DomainError as e:
+            raise bad_input(e) from e
         calendar = await usecases.working_calendar(info.context.stores)
         s = calendar.schedule(year)
         return CalendarYear(year=year, published=s.published, source=s.source, days_off=sorted(s.days_off), workdays=sorted(s.workdays))

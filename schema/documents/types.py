@@ -37,8 +37,12 @@ class UploadErrorCode(Enum):
     CORRUPT_PDF = "CORRUPT_PDF"
     PDF_ENCRYPTED = "PDF_ENCRYPTED"
     PDF_ACTIVE_CONTENT = "PDF_ACTIVE_CONTENT"
+    PDF_TOO_COMPLEX = "PDF_TOO_COMPLEX"
+    PDF_TRAILING_DATA = "PDF_TRAILING_DATA"
     CONFLICT = "CONFLICT"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 @strawberry.type(description="One stored file: its SHA-256 is what the fixity audit re-checks.")
@@ -60,6 +64,10 @@ class DocumentVersion:
     uploaded_by: str
     uploaded_at: datetime
     lock_until: datetime = strawberry.field(description="Retention: not deletable by anyone before this.")
+    trailing_bytes: int = strawberry.field(
+        description="Bytes that followed the end of the image in the uploaded file (another file appended, "
+        "vendor data): kept in the original, never in the rendition."
+    )
 
     @classmethod
     def of(cls, v: e.DocumentVersion) -> DocumentVersion:
@@ -75,6 +83,7 @@ class DocumentVersion:
             uploaded_by=v.uploaded_by,
             uploaded_at=v.uploaded_at,
             lock_until=v.lock_until,
+            trailing_bytes=v.trailing_bytes,
         )
 
 

@@ -123,6 +123,16 @@ async def _case_party_upload(ctx: Context, number: str, case_id: str) -> tuple[S
     return row, school
 
 
+async def visible_school_of(ctx: Context, number: str) -> str | None:
+    """The school of a student the caller may see, for auditing a refused upload; None
+    when the number is unknown or outside the caller's scope (nothing is revealed)."""
+    try:
+        _, school = await students.student_in_scope(ctx, number)
+    except DomainError:
+        return None
+    return school.code
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     path: Path
@@ -134,6 +144,7 @@ class CheckedFile:
     rendition_sha256: str | None
     rendition_size: int | None
     rendition_type: str | None
+    trailing_bytes: int = 0
 
 
 async def store(
@@ -162,6 +173,7 @@ async def store(
         uploaded_at=now,
         lock_until=until,
         state=DocumentState.PENDING,
+        trailing_bytes=checked.trailing_bytes,
     )
     if target.replaces is None:
         document = Document(
@@ -247,7 +259,7 @@ async def download_link(ctx: Context, document: Document, version: int | None, o
     target = chosen.original if (original or chosen.rendition is None) else chosen.rendition
     ext = {"image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif", "application/pdf": ".pdf"}[target.content_type]
     filename = f"{document.number}-{document.kind.value.lower()}-v{chosen.version}{'-original' if original else ''}{ext}"
-    url, expires_at = ctx.stores.archive.presigned_download(target.key, target.version_id, filename)
+    url, expires_at = ctx.stores.archive.presigned_download(target.key, target.version_id, filename, target.content_type)
     await ctx.audit(
         "download:document",
         "document",

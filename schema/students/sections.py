@@ -26,6 +26,11 @@ AddSectionEntryErrorCode = error_codes(
 )
 
 
+def entry_id(recorded_at: datetime) -> str:
+    """Entry ids sort by the time of recording, so a dossier's entries page in that order."""
+    return f"{recorded_at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+
+
 @strawberry.input
 class PublishSectionSchemaInput:
     section: SectionType  # type: ignore[valid-type]
@@ -116,14 +121,15 @@ class SectionMutations:
                 raise DomainError("section", "this section has no published schema", "NO_SCHEMA")
             data = clean_entry(input.data)
             validate_entry(section, schema.version, schema.schema, data)
+            now = datetime.now(UTC)
             entry = DomainSectionEntry(
-                id=uuid.uuid4().hex,
+                id=entry_id(now),
                 dossier_id=row.dossier.id,
                 section=section,
                 schema_version=schema.version,
                 data=cast(dict[str, Any], data),
                 recorded_by=ctx.account.login,
-                recorded_at=datetime.now(UTC),
+                recorded_at=now,
             )
             await ctx.stores.sections.add_entry(entry)
             return Outcome(

@@ -18,6 +18,7 @@ from domain.ports import HistoryEntry as DomainHistoryEntry
 from domain.ports import SectionEntry as DomainSectionEntry
 from domain.ports import StudentRow
 from domain.sections import Section
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, check_first, connection, decode_cursor
 from schema.context import Info
 from domain.workflows.engine import CaseKind, CaseState
 from schema.cases.types import Case
@@ -323,7 +324,7 @@ class Student:
 
     @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
     async def cases(self, info: Info) -> list[Case]:
-        return [Case(case=c) for c in await info.context.stores.cases.for_dossier(self.dossier.id)]
+        return [Case(case=c) for c in await info.context.loaders.cases_by_dossier.load(self.dossier.id)]
 
     @strawberry.field(description="Schools that keep a read-only copy of this dossier after a transfer (Art. 19).")
     def former_school_codes(self) -> list[str]:
@@ -347,7 +348,7 @@ class Student:
             return None
         recorded = [
             c
-            for c in await info.context.stores.cases.for_dossier(self.dossier.id)
+            for c in await info.context.loaders.cases_by_dossier.load(self.dossier.id)
             if c.kind is CaseKind.SANCTION_RECORD and c.state is CaseState.COMPLETED and c.params.get("untilDate") == until
         ]
         last = recorded[-1] if recorded else None
@@ -368,12 +369,23 @@ class Student:
 
     @strawberry.field(description="Scanned evidence of this dossier (Art. 6 (2)), oldest first.")
     async def documents(self, info: Info) -> list[Document]:
-        return [Document(document=x) for x in await info.context.stores.documents.for_dossier(self.dossier.id)]
+        return [Document(document=x) for x in await info.context.loaders.documents_by_dossier.load(self.dossier.id)]
 
-    @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first.")
-    async def section_entries(self, info: Info, section: SectionType | None = None) -> list[SectionEntry]:  # type: ignore[valid-type]
-        entries = await info.context.stores.sections.entries(self.dossier.id, section)
-        return [SectionEntry.of(e) for e in entries]
+    @strawberry.field(description="Entries of the archive sections (2)-(6), oldest first, a page at a time.")
+    async def section_entries(
+        self,
+        info: Info,
+        section: SectionType | None = None,  # type: ignore[valid-type]
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[SectionEntry]:
+        page = await info.context.stores.sections.entries(
+            self.dossier.id,
+            Section(section) if section else None,
+            after=decode_cursor("section-entry", after),
+            first=check_first(first, info.context.page_size_max),
+        )
+        return connection("section-entry", page.map(SectionEntry.of))
 
 
 # Basic-data fields whose old and new values are personal data (Art. 24, R-A6).

@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -21,7 +21,7 @@ from api.app import s3_client
 from api.settings import Settings
 from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, connect
-from storage.transitions import TransitionLog, entry_hash, entry_id
+from storage.transitions import TransitionLog, entry_hash, entry_id, repair_projections
 from tests import scans
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.factories import ENROL, enrolment
@@ -151,6 +151,41 @@ def test_a_claim_whose_projection_never_happened_is_projected_by_the_next_access
     assert db.students.find_one({"_id": number})["version"] == live["version"] + 1
 
 
+def _crash_after_claim(db: Any, collection: str, aggregate: str, key: str, **changes: Any) -> int:
+    """Claim the next version of an aggregate as a writer would, and stop before projecting."""
+    live = db[collection].find_one({"_id": key})
+    state = {**{k: v for k, v in live.items() if k not in ("_id", "version", "log_hash")}, **changes}
+    version: int = live["version"] + 1
+    entry = {
+        "_id": entry_id(aggregate, key, version), "aggregate": aggregate, "aggregate_id": key, "version": version,
+        "at": datetime.now(UTC), "day": datetime.now(UTC).date().isoformat(), "actor": "crashed", "request_id": None,
+        "action": "UPDATED", "change": None, "state": state, "prev_hash": live.get("log_hash"),
+    }
+    entry["hash"] = entry_hash(entry)
+    db.transitions.insert_one(entry)
+    return version
+
+
+def test_a_crashed_claim_is_completed_by_the_next_writer_without_losing_either_change(gql: GraphQLClient, db: Any) -> None:
+    number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 5, 6))
+    claimed = _crash_after_claim(db, "students", "student", number, class_name="二(4)班")
+    update = """mutation($input: UpdateDossierInput!) { updateDossier(input: $input) { __typename
+      ... on UpdateDossierSuccess { student { className studyMode } } ... on UpdateDossierError { code } } }"""
+    result = gql(update, {"input": {"number": number, "studyMode": "2"}}, as_="weiwu.registrar")["updateDossier"]
+    assert result == {"__typename": "UpdateDossierSuccess", "student": {"className": "二(4)班", "studyMode": "2"}}
+    assert db.students.find_one({"_id": number})["version"] == claimed + 1
+
+
+def test_the_daily_sweep_projects_claims_nobody_touched_again(gql: GraphQLClient, settings: Settings, db: Any) -> None:
+    number, case_id = _suspension(gql)
+    claimed = _crash_after_claim(db, "cases", "case", case_id, comment_probe="after the crash")
+    assert db.cases.find_one({"_id": case_id})["version"] == claimed - 1
+    repaired = _run(settings, lambda c: repair_projections(c, [datetime.now(UTC).date()]))
+    assert repaired >= 1
+    assert db.cases.find_one({"_id": case_id})["version"] == claimed
+    assert _run(settings, lambda c: repair_projections(c, [datetime.now(UTC).date()])) == 0  # idempotent
+
+
 def test_sequence_numbers_are_unique_under_concurrent_claims(settings: Settings) -> None:
     async def body(collections: Collections) -> list[int]:
         log = TransitionLog(collections)
@@ -271,3 +306,48 @@ def test_simultaneous_training_records_keep_one_linear_history(gql: GraphQLClien
     assert [e["version"] for e in entries] == list(range(1, WRITERS + 1))
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:]))  # one chain, no fork
     assert db.accounts.find_one({"_id": "race.registrar"})["trained_on"] == entries[-1]["state"]["trained_on"]
+
+
+def test_simultaneous_correction_decisions_apply_the_correction_once(gql: GraphQLClient, settings: Settings, api: Any, db: Any) -> None:
+    from tests.api.test_corrections import decide as decide_correction, request
+
+    for n in range(3):
+        number = enrol(gql, grade=2, className="二(5)班", born=date(2018, 4, 4))
+        correction_id = request(gql, number, {"formerName": f"王曾用{'甲乙丙'[n]}"})["correction"]["id"]
+        school = at_once(settings, api.base_url, lambda c, i: decide_correction(c, correction_id, "weiwu.registrar"))
+        assert Counter(r["__typename"] for r in school)["DecideCorrectionSuccess"] == 1, school
+        department = at_once(settings, api.base_url, lambda c, i: decide_correction(c, correction_id, "jinshui.dept"))
+        assert Counter(r["__typename"] for r in department)["DecideCorrectionSuccess"] == 1, department
+        stored = db.corrections.find_one({"_id": correction_id})
+        assert stored["state"] == "APPLIED" and len(stored["decisions"]) == 2
+        history = gql("query($n: String!) { studentHistory(number: $n) { action } }", {"n": number}, as_="weiwu.registrar")
+        assert [h["action"] for h in history["studentHistory"]].count("CORRECTED") == 1
+        assert db.students.find_one({"_id": number})["open_business"] is None
+
+
+def test_simultaneous_dossier_updates_lose_nothing(gql: GraphQLClient, settings: Settings, api: Any, db: Any) -> None:
+    """Each accepted update is a version of its own with its own history entry; the
+    refused ones change nothing and say CONFLICT."""
+    update = """mutation($input: UpdateDossierInput!) { updateDossier(input: $input) { __typename
+      ... on UpdateDossierError { code } } }"""
+    number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 7, 7))
+    start = db.students.find_one({"_id": number})["version"]
+    accepted = 0
+    for round_no in range(3):
+        results = at_once(
+            settings, api.base_url,
+            lambda c, i: c(update, {"input": {"number": number, "className": f"二({round_no * WRITERS + i + 10})班"}}, as_="weiwu.registrar"),
+        )
+        won = [r for r in results if r["updateDossier"]["__typename"] == "UpdateDossierSuccess"]
+        assert len(won) >= 1
+        assert all(r["updateDossier"]["code"] == "CONFLICT" for r in results if r not in won)
+        accepted += len(won)
+    live = db.students.find_one({"_id": number})
+    assert live["version"] == start + accepted
+    history = gql("query($n: String!) { studentHistory(number: $n) { action changes } }", {"n": number}, as_="weiwu.registrar")
+    updates = [h for h in history["studentHistory"] if h["action"] == "UPDATED"]
+    assert len(updates) == accepted
+    # the history is one unbroken chain: each change starts from the previous one's result
+    chain = [h["changes"]["class_name"] for h in updates]
+    assert all(a["new"] == b["old"] for a, b in zip(chain, chain[1:]))
+    assert chain[-1]["new"] == live["class_name"]

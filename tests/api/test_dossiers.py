@@ -185,5 +185,22 @@ def test_sections_are_extended_by_publishing_a_schema_version(gql: GraphQLClient
     assert published["version"] == current["version"] + 1
     added = gql(SECTION, {"input": {"number": number, "section": "AWARDS", "data": with_rank}}, as_="weiwu.registrar")
     assert added["addSectionEntry"]["entry"] == {"section": "AWARDS", "schemaVersion": published["version"], "data": with_rank}
-    entries = gql('query($n: String!) { student(number: $n) { sectionEntries(section: AWARDS) { schemaVersion } } }', {"n": number}, as_="weiwu.registrar")
-    assert [e["schemaVersion"] for e in entries["student"]["sectionEntries"]] == [1, published["version"]]
+    entries = gql('query($n: String!) { student(number: $n) { sectionEntries(section: AWARDS) { edges { node { schemaVersion } } } } }', {"n": number}, as_="weiwu.registrar")
+    assert [e["node"]["schemaVersion"] for e in entries["student"]["sectionEntries"]["edges"]] == [1, published["version"]]
+    # A dossier's entries come a page at a time, oldest first, and the pages meet exactly.
+    for n in range(3):
+        gql(SECTION, {"input": {"number": number, "section": "AWARDS", "data": {**award, "title": f"奖项{n}"}}}, as_="weiwu.registrar")
+    page_query = """query($n: String!, $after: String) { student(number: $n) { sectionEntries(first: 2, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { data } } } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = gql(page_query, {"n": number, "after": after}, as_="weiwu.registrar")["student"]["sectionEntries"]
+        assert page["totalCount"] == 5 and len(page["edges"]) <= 2
+        seen += [e["node"]["data"]["title"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [award["title"], award["title"], "奖项0", "奖项1", "奖项2"]
+    too_many = gql.errors('query($n: String!) { student(number: $n) { sectionEntries(first: 1000) { totalCount } } }', {"n": number}, as_="weiwu.registrar")
+    assert too_many[0]["extensions"]["code"] == "BAD_USER_INPUT"

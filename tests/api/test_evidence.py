@@ -102,8 +102,18 @@ def test_valid_scans_are_accepted(gql_module: GraphQLClient, student: str) -> No
         (lambda: scans.pdf(1, javascript=True), "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
         (lambda: scans.pdf(1, javascript=True, hide_names=True), "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
         (lambda: b"", "scan.jpg", "image/jpeg", 422, "EMPTY_FILE"),
+        (scans.pdf_file_attachment, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
+        (scans.pdf_action_chain, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
+        (scans.pdf_object_stream_javascript, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
+        (scans.pdf_incremental_javascript, "scan.pdf", "application/pdf", 422, "PDF_ACTIVE_CONTENT"),
+        (lambda: scans.pdf_many_objects(150_000), "scan.pdf", "application/pdf", 422, "PDF_TOO_COMPLEX"),
+        (lambda: scans.raw_pdf({}) + scans.zip_archive(), "scan.pdf", "application/pdf", 422, "PDF_TRAILING_DATA"),
     ],
-    ids=["png-named-pdf", "jpeg-declared-pdf", "html-named-jpg", "truncated-jpeg", "bomb", "pdf-javascript", "pdf-escaped-javascript", "empty"],
+    ids=[
+        "png-named-pdf", "jpeg-declared-pdf", "html-named-jpg", "truncated-jpeg", "bomb", "pdf-javascript",
+        "pdf-escaped-javascript", "empty", "pdf-annotation-attachment", "pdf-200-deep-next-chain-escaped",
+        "pdf-object-stream-javascript", "pdf-incremental-update-javascript", "pdf-over-object-bound", "pdf-then-zip",
+    ],
 )
 def test_bad_files_are_refused_with_their_code_and_leave_nothing(
     gql_module: GraphQLClient, student: str, db: Any, s3: Minio, settings: Settings, make: Any, filename: str, declared: str, status: int, code: str
@@ -247,3 +257,135 @@ def test_uploads_are_audited(gql_module: GraphQLClient, student: str, db: Any) -
     assert event["actor"] == "weiwu.registrar" and event["outcome"] == "ok" and event["details"]["sha256"] == created["sha256"]
     upload(gql_module, student, b"", filename="a.png", content_type="image/png")
     assert db.audit_events.find_one({"action": "upload:document", "outcome": "EMPTY_FILE"}) is not None
+
+
+TRAILING = """query($id: ID!, $original: Boolean! = false) { document(id: $id) {
+  current { trailingBytes original { sha256 size } rendition { contentType } }
+  downloadUrl(original: $original) { url sha256 } } }"""
+
+
+@pytest.mark.parametrize(
+    ("image", "tail", "filename", "content_type"),
+    [
+        (lambda: scans.jpeg(orientation=1), scans.zip_archive, "scan.jpg", "image/jpeg"),  # lossless path
+        (lambda: scans.jpeg(orientation=6), lambda: b"<?php system($_GET['c']); ?>", "scan.jpg", "image/jpeg"),  # re-encoded
+        (lambda: scans.jpeg(orientation=1, gps=False), lambda: scans.raw_pdf({}), "scan.jpg", "image/jpeg"),
+        (scans.png, scans.zip_archive, "scan.png", "image/png"),
+    ],
+    ids=["upright-jpeg-zip", "rotated-jpeg-php", "jpeg-pdf", "png-zip"],
+)
+def test_bytes_after_the_image_stay_in_the_original_and_never_reach_the_rendition(
+    gql_module: GraphQLClient, student: str, image: Any, tail: Any, filename: str, content_type: str
+) -> None:
+    import hashlib
+    import zipfile
+
+    picture, appended = image(), tail()
+    body = picture + appended
+    response = upload(gql_module, student, body, filename=filename, content_type=content_type)
+    assert response.status_code == 201, response.text
+    created = response.json()["document"]
+    assert created["trailingBytes"] == len(appended) and created["sha256"] == hashlib.sha256(body).hexdigest()
+    doc = gql_module(TRAILING, {"id": created["id"]}, as_="weiwu.registrar")["document"]
+    assert doc["current"]["trailingBytes"] == len(appended)
+    served = httpx.get(doc["downloadUrl"]["url"])
+    assert served.status_code == 200 and served.headers["content-type"] == content_type
+    assert appended not in served.content and not zipfile.is_zipfile(io.BytesIO(served.content))
+    assert b"<?php" not in served.content and b"%PDF" not in served.content
+    with Image.open(io.BytesIO(served.content)) as img:
+        img.load()
+    # the original is the evidence, byte for byte, for archivists
+    original = gql_module(TRAILING, {"id": created["id"], "original": True}, as_="zhengzhou.archivist")["document"]["downloadUrl"]
+    assert httpx.get(original["url"]).content == body
+
+
+def test_a_jpeg_that_is_also_html_or_pdf_is_served_as_the_image_alone(gql_module: GraphQLClient, student: str) -> None:
+    for hidden in (b"<html><script>alert(document.cookie)</script></html>", b"%PDF-1.7\n"):
+        body = scans.with_comment(scans.jpeg(orientation=1, gps=False), hidden) + scans.raw_pdf({})
+        created = upload(gql_module, student, body).json()["document"]
+        served = httpx.get(gql_module(TRAILING, {"id": created["id"]}, as_="weiwu.registrar")["document"]["downloadUrl"]["url"])
+        assert hidden not in served.content and b"%PDF" not in served.content
+        assert served.headers["content-type"] == "image/jpeg" and served.content.startswith(b"\xff\xd8")
+
+
+def test_a_held_document_downloads_with_its_own_content_type(gql_module: GraphQLClient, student: str) -> None:
+    created = upload(gql_module, student, scans.jpeg(orientation=1)).json()["document"]
+    payload = {"documentId": created["id"], "hold": True, "reason": "区法院调取"}
+    assert gql_module(HOLD, {"input": payload}, as_="zhengzhou.archivist")["setLegalHold"]["document"] == {"legalHold": True}
+    for login, original in (("weiwu.registrar", False), ("zhengzhou.archivist", True)):
+        link = gql_module(DOC, {"id": created["id"], "original": original}, as_=login)["document"]["downloadUrl"]
+        fetched = httpx.get(link["url"])
+        assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/jpeg"
+        assert fetched.headers["content-disposition"].startswith("attachment")
+
+
+def test_bombs_among_concurrent_uploads_are_all_refused(endpoints: Any) -> None:
+    """16 uploads at once, half of them over the pixel limit in some page or header: every
+    one of those is refused, every good one stored (the checks run in parallel processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support import settings_for
+
+    limited = ApiServer(settings_for(endpoints, upload_max_pixels=1_000_000, upload_check_workers=2)).start()
+    try:
+        with httpx.Client(base_url=limited.base_url, timeout=120, limits=httpx.Limits(max_connections=16)) as http:
+            client = GraphQLClient(http, limited.settings)
+            number = client(ENROL, {"input": enrolment()}, as_="weiwu.registrar")["enrollStudent"]["student"]["number"]
+            big_jpeg = io.BytesIO()
+            Image.new("L", (1200, 1000)).save(big_jpeg, "JPEG")
+            big_png = io.BytesIO()
+            Image.new("1", (1100, 1000)).save(big_png, "PNG")
+            bombs = [
+                (scans.tiff_with_large_page((100, 100), (1100, 1000)), "b.tif", "image/tiff"),  # page 2 over the limit
+                (scans.tiff_with_large_page((100, 100), (9000, 9000)), "b.tif", "image/tiff"),  # 81 megapixels on page 2
+                (big_jpeg.getvalue(), "b.jpg", "image/jpeg"),
+                (big_png.getvalue(), "b.png", "image/png"),
+            ] * 2
+            good = [
+                (scans.tiff(2), "g.tif", "image/tiff"),
+                (scans.jpeg(), "g.jpg", "image/jpeg"),
+                (scans.png(), "g.png", "image/png"),
+                (scans.pdf(1), "g.pdf", "application/pdf"),
+            ] * 2
+            work = [(f, True) for f in bombs] + [(f, False) for f in good]
+
+            def send(item: tuple[tuple[bytes, str, str], bool]) -> tuple[bool, httpx.Response]:
+                (body, name, declared), is_bomb = item
+                return is_bomb, upload(client, number, body, filename=name, content_type=declared)
+
+            for _ in range(3):
+                with ThreadPoolExecutor(16) as pool:
+                    results = list(pool.map(send, work))
+                for is_bomb, response in results:
+                    if is_bomb:
+                        assert response.status_code == 422 and response.json()["error"]["code"] == "IMAGE_TOO_LARGE", response.text
+                    else:
+                        assert response.status_code == 201, response.text
+    finally:
+        limited.stop()
+
+
+def test_refused_uploads_are_audited_under_the_school_the_uploader_may_see(
+    gql_module: GraphQLClient, student: str, db: Any
+) -> None:
+    for login, area in (("jinshui.auditor", "410105"), ("zhengzhou.auditor", "410100")):
+        db.accounts.update_one(
+            {"_id": login},
+            {"$setOnInsert": {"name": "审计员", "role": "AUDITOR", "scope_code": area, "trained_on": None, "disabled": False, "version": 1}},
+            upsert=True,
+        )
+    assert upload(gql_module, student, b"", filename="a.png", content_type="image/png").json()["error"]["code"] == "EMPTY_FILE"
+    hostile = scans.pdf_file_attachment()
+    assert upload(gql_module, student, hostile, filename="a.pdf", content_type="application/pdf").json()["error"]["code"] == "PDF_ACTIVE_CONTENT"
+    assert upload(gql_module, student, scans.png(), filename="a.png", content_type="image/png", as_="jinshui.dept").json()["error"]["code"] == "PERMISSION_DENIED"
+    assert upload(gql_module, student, scans.png(), filename="a.png", content_type="image/png", as_="wenhua.registrar").json()["error"]["code"] == "NOT_FOUND"
+    audit = """query($f: AuditEventFilter) { auditEvents(first: 50, filter: $f) { edges { node { actor action outcome schoolCode } } } }"""
+    for auditor in ("jinshui.auditor", "zhengzhou.auditor"):
+        nodes = [e["node"] for e in gql_module(audit, {"f": {"targetId": student}}, as_=auditor)["auditEvents"]["edges"]]
+        refused = {(n["actor"], n["outcome"]) for n in nodes if n["action"] == "upload:document"}
+        assert {("weiwu.registrar", "EMPTY_FILE"), ("weiwu.registrar", "PDF_ACTIVE_CONTENT"), ("jinshui.dept", "PERMISSION_DENIED")} <= refused
+        assert all(n["schoolCode"] == "2141010501" for n in nodes if n["action"] == "upload:document")
+        # the registrar of another school may not see the student: nothing ties its attempt to the school
+        assert ("wenhua.registrar", "NOT_FOUND") not in refused
+    probe = db.audit_events.find_one({"action": "upload:document", "actor": "wenhua.registrar", "target_id": student})
+    assert probe is not None and probe["school_code"] is None

@@ -22,7 +22,7 @@ from tests.support import ApiServer, CommandCounter, GraphQLClient
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
   totalCount pageInfo { endCursor } edges { node { number school { code } cases { id } documents { id }
-  sectionEntries { id } history { action } } } } }"""
+  sectionEntries { edges { node { id } } } history { action } } } } }"""
 FILTERS: list[dict[str, Any]] = [
     {},
     {"schoolCode": "2141010501", "grade": 2},
