@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import ctypes
 import io
 import multiprocessing
 import json
@@ -80,6 +81,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 P1_ACCOUNT = "henan.dept"  # the province sees every dossier: any number of the population
 PAGE = 50
 PAGES = 5
+PR_SET_PDEATHSIG = 1
 
 P1_QUERY = """query Dossier($n: String!) { student(number: $n) {
   number aliases name formerName sex birthDate birthPlace nativePlace ethnicity nationality idDocumentKind idNumber
@@ -192,6 +194,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "S3_", "JWT_"))}, **values}
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """A server subprocess gets SIGTERM when the benchmark dies, whatever killed it."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class ServerProcess:
     def __init__(self, kind: str, settings: Settings, *, profile: Path | None = None, commands: Path | None = None) -> None:
         self.kind = kind
@@ -201,7 +208,7 @@ class ServerProcess:
             argv += ["--profile", str(profile)]
         if commands:
             argv += ["--commands", str(commands)]
-        self.proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=settings_env(settings))
+        self.proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=settings_env(settings), preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -697,6 +704,10 @@ def bench_settings(endpoints: Endpoints) -> Settings:
     )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
@@ -746,93 +757,100 @@ def main() -> None:
     county_sizes: list[tuple[int, int]] = []
     target: tuple[str, int] | None = None
 
-    with tempfile.TemporaryDirectory(prefix="xueji-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        tmp.chmod(0o711)
-        with backing_services(tmp) as endpoints, contextlib.ExitStack() as stack:
-            settings = bench_settings(endpoints)
-            assert settings.mongodb_uri is not None
-            asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings),
-                                settings.s3_evidence_bucket, demo=True))
-            population = Population(settings, batch=args.batch, in_flight=args.in_flight, workers=args.seed_workers)
-            stack.callback(population.close)
-            asyncio.run(population.reference_data())
-            for size in sizes:
-                say(f"seeding up to {size:,} dossiers")
-                step = population.grow_to(size)
-                seeding.append(step)
-                say(f"  {step.added:,} dossiers and {step.entries:,} section entries in {step.seconds:.1f} s ({step.rate:,.0f}/s)")
-                county_sizes.append((size, population.per_supervisor[BIG_COUNTY]))
-                if target is None:
-                    target = population.list_target()
-                shapes = p2_shapes(*target)
-                api, raw = ServerProcess("api", settings), ServerProcess("raw", settings)
-                with running(api, raw):
-                    if size in args.p1_sizes:
-                        say(f"P1 at {size:,}")
-                        p1_rows.append(measure_p1(size, api, raw, population.numbers, mint_token(settings, P1_ACCOUNT), args))
-                    if size in args.sizes:
-                        say(f"P2 at {size:,}")
-                        p2_rows += measure_p2(size, api, settings, shapes, args.p2_rounds, args.p2_budget)
-                if size == sizes[0] and args.p5_requests:
-                    say(f"P5 at {size:,}")
-                    p5 = measure_p5(settings, population.numbers, shapes[0], args.p5_requests, args.concurrency, args.p5_budget)
-                if size != largest:
-                    continue
-                say("profiles")
-                numbers = population.numbers
-                p1_token = mint_token(settings, P1_ACCOUNT)
+    signal.signal(signal.SIGTERM, _interrupt)
+    interrupted = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="xueji-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            tmp.chmod(0o711)
+            with backing_services(tmp) as endpoints, contextlib.ExitStack() as stack:
+                settings = bench_settings(endpoints)
+                assert settings.mongodb_uri is not None
+                asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings),
+                                    settings.s3_evidence_bucket, demo=True))
+                population = Population(settings, batch=args.batch, in_flight=args.in_flight, workers=args.seed_workers)
+                stack.callback(population.close)
+                asyncio.run(population.reference_data())
+                for size in sizes:
+                    say(f"seeding up to {size:,} dossiers")
+                    step = population.grow_to(size)
+                    seeding.append(step)
+                    say(f"  {step.added:,} dossiers and {step.entries:,} section entries in {step.seconds:.1f} s ({step.rate:,.0f}/s)")
+                    county_sizes.append((size, population.per_supervisor[BIG_COUNTY]))
+                    if target is None:
+                        target = population.list_target()
+                    shapes = p2_shapes(*target)
+                    api, raw = ServerProcess("api", settings), ServerProcess("raw", settings)
+                    with running(api, raw):
+                        if size in args.p1_sizes:
+                            say(f"P1 at {size:,}")
+                            p1_rows.append(measure_p1(size, api, raw, population.numbers, mint_token(settings, P1_ACCOUNT), args))
+                        if size in args.sizes:
+                            say(f"P2 at {size:,}")
+                            p2_rows += measure_p2(size, api, settings, shapes, args.p2_rounds, args.p2_budget)
+                    if size == sizes[0] and args.p5_requests:
+                        say(f"P5 at {size:,}")
+                        p5 = measure_p5(settings, population.numbers, shapes[0], args.p5_requests, args.concurrency, args.p5_budget)
+                    if size != largest:
+                        continue
+                    say("profiles")
+                    numbers = population.numbers
+                    p1_token = mint_token(settings, P1_ACCOUNT)
 
-                def p1_work(api: ServerProcess) -> int:
-                    rnd = random.Random(1)
-                    reqs = [gql_request(P1_QUERY, {"n": rnd.choice(numbers)}, p1_token) for _ in range(args.profile_requests)]
-                    asyncio.run(closed_loop("127.0.0.1", api.port, lambda i: reqs[i], concurrency=args.concurrency,
-                                            count=len(reqs)))
-                    return len(reqs)
+                    def p1_work(api: ServerProcess) -> int:
+                        rnd = random.Random(1)
+                        reqs = [gql_request(P1_QUERY, {"n": rnd.choice(numbers)}, p1_token) for _ in range(args.profile_requests)]
+                        asyncio.run(closed_loop("127.0.0.1", api.port, lambda i: reqs[i], concurrency=args.concurrency,
+                                                count=len(reqs)))
+                        return len(reqs)
 
-                county = shapes[1]
-                county_token = mint_token(settings, county.account)
+                    county = shapes[1]
+                    county_token = mint_token(settings, county.account)
 
-                def county_work(api: ServerProcess) -> int:
-                    times, _total = asyncio.run(_pages_via_api(api.port, county, county_token, time.monotonic() + args.p2_budget))
-                    return len(times)
+                    def county_work(api: ServerProcess) -> int:
+                        times, _total = asyncio.run(_pages_via_api(api.port, county, county_token, time.monotonic() + args.p2_budget))
+                        return len(times)
 
-                profiles.append(profile_api(f"P1 student(number), {args.profile_requests} requests at concurrency "
-                                            f"{args.concurrency}", settings, p1_work, tmp))
-                profiles.append(profile_api(f"P2 {county.name}, keyset pages from page 1", settings, county_work, tmp))
-                client: MongoClient[Doc] = MongoClient(settings.mongodb_uri, tz_aware=True)
-                try:
-                    db = client[settings.mongodb_database]
-                    for shape in shapes:
-                        query = repository_filter(settings, shape.account, shape.domain_filter)
-                        explains.append((f"students {json.dumps(query, ensure_ascii=False)} count", explain(db, query, False)))
-                        explains.append((f"students {json.dumps(query, ensure_ascii=False)} sort _id limit {PAGE + 1}",
-                                         explain(db, query, True)))
-                    sample = numbers[-1]
-                    history = {"aggregate_id": sample, "aggregate": "student"}
-                    command: Doc = {"find": "transitions", "filter": history}
+                    profiles.append(profile_api(f"P1 student(number), {args.profile_requests} requests at concurrency "
+                                                f"{args.concurrency}", settings, p1_work, tmp))
+                    profiles.append(profile_api(f"P2 {county.name}, keyset pages from page 1", settings, county_work, tmp))
+                    client: MongoClient[Doc] = MongoClient(settings.mongodb_uri, tz_aware=True)
                     try:
-                        out = db.command("explain", command)
-                        flags = ", ".join(f"{k}={out[k]}" for k in ("filterPushdown", "sortPushdown") if k in out)
-                    except Exception as e:  # noqa: BLE001
-                        flags = f"explain failed: {type(e).__name__}"
-                    explains.append(("transitions {aggregate_id, aggregate} (a dossier's history)", flags))
-                    t0 = time.perf_counter()
-                    for n in numbers[-20:]:
-                        db.transitions.find({"aggregate_id": n, "aggregate": "student"}).to_list()
-                    explains.append(("  raw time of that query (median of 20 runs, ms)", f"{ms((time.perf_counter() - t0) / 20):.1f}"))
-                    t0 = time.perf_counter()
-                    for n in numbers[-20:]:
-                        db.students.find_one({"_id": n})
-                    explains.append(("  raw find_one by _id on students (mean of 20, ms)", f"{ms((time.perf_counter() - t0) / 20):.1f}"))
-                finally:
-                    client.close()
-            if os.environ.get("MONGODB_URI"):
-                dropper: MongoClient[Doc] = MongoClient(settings.mongodb_uri)
-                dropper.drop_database(settings.mongodb_database)
-                dropper.close()
+                        db = client[settings.mongodb_database]
+                        for shape in shapes:
+                            query = repository_filter(settings, shape.account, shape.domain_filter)
+                            explains.append((f"students {json.dumps(query, ensure_ascii=False)} count", explain(db, query, False)))
+                            explains.append((f"students {json.dumps(query, ensure_ascii=False)} sort _id limit {PAGE + 1}",
+                                             explain(db, query, True)))
+                        sample = numbers[-1]
+                        history = {"aggregate_id": sample, "aggregate": "student"}
+                        command: Doc = {"find": "transitions", "filter": history}
+                        try:
+                            out = db.command("explain", command)
+                            flags = ", ".join(f"{k}={out[k]}" for k in ("filterPushdown", "sortPushdown") if k in out)
+                        except Exception as e:  # noqa: BLE001
+                            flags = f"explain failed: {type(e).__name__}"
+                        explains.append(("transitions {aggregate_id, aggregate} (a dossier's history)", flags))
+                        t0 = time.perf_counter()
+                        for n in numbers[-20:]:
+                            db.transitions.find({"aggregate_id": n, "aggregate": "student"}).to_list()
+                        explains.append(("  raw time of that query (median of 20 runs, ms)", f"{ms((time.perf_counter() - t0) / 20):.1f}"))
+                        t0 = time.perf_counter()
+                        for n in numbers[-20:]:
+                            db.students.find_one({"_id": n})
+                        explains.append(("  raw find_one by _id on students (mean of 20, ms)", f"{ms((time.perf_counter() - t0) / 20):.1f}"))
+                    finally:
+                        client.close()
+                if os.environ.get("MONGODB_URI"):
+                    dropper: MongoClient[Doc] = MongoClient(settings.mongodb_uri)
+                    dropper.drop_database(settings.mongodb_database)
+                    dropper.close()
+    except KeyboardInterrupt:
+        interrupted = True
+        say("interrupted: the tables hold what was measured until then")
 
-    report(args, seeding, county_sizes, target, p1_rows, p2_rows, p5, profiles, explains, load_before, time.perf_counter() - started)
+    report(args, seeding, county_sizes, target, p1_rows, p2_rows, p5, profiles, explains, load_before,
+           time.perf_counter() - started, interrupted)
 
 
 def report(
@@ -847,8 +865,11 @@ def report(
     explains: list[tuple[str, str]],
     load_before: tuple[float, float, float],
     elapsed: float,
+    interrupted: bool,
 ) -> None:
     load = os.getloadavg()
+    if interrupted:
+        print("\nINTERRUPTED: only what was measured before the interruption is below.")
     print(f"\n{os.cpu_count()} cores; load average {load_before[0]:.2f} at the start, {load[0]:.2f} / {load[1]:.2f} / "
           f"{load[2]:.2f} (1/5/15 min) at the end; {elapsed / 60:.1f} min in all. The load generator, the API, "
           "the raw endpoint and the database share the cores.")

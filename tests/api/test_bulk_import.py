@@ -29,7 +29,7 @@ FULL = """query($n: String!) { student(number: $n) {
   school { code name supervisorCode } grade className entryDate entryWay studyMode state verification verificationNote
   ageException ageApprovalReference completeness { complete missing deadline overdue } openBusiness
   formerSchoolCodes attendingSchoolCode suspensionUntil reportedMissing skippedGrades sanction { until }
-  cases { id } documents { id } sectionEntries { section data }
+  cases { id } documents { id } sectionEntries { totalCount edges { node { section data } } }
   history { actor action changes reason evidence businessId }
 } }"""
 
