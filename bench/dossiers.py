@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -195,7 +196,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """A server subprocess gets SIGTERM when the benchmark dies, whatever killed it."""
+    """A server or seeding subprocess gets SIGTERM when the benchmark dies, whatever killed it."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -265,6 +266,7 @@ class SeedStep:
 def _seed_worker(conn: Connection_, uri: str, database: str, part: int, parts: int, batch: int, in_flight: int) -> None:
     """A seeding process: its own generator (a disjoint part of the identity numbers), its own
     event loop and connection; grows by the count it is sent, answers with what it made."""
+    _die_with_parent()
     configure_logging("WARNING")
     generator = Generator(schools(), part=part, parts=parts)
     while True:
@@ -848,6 +850,9 @@ def main() -> None:
     except KeyboardInterrupt:
         interrupted = True
         say("interrupted: the tables hold what was measured until then")
+    except Exception:  # noqa: BLE001 - report what was measured, then the failure
+        interrupted = True
+        traceback.print_exc()
 
     report(args, seeding, county_sizes, target, p1_rows, p2_rows, p5, profiles, explains, load_before,
            time.perf_counter() - started, interrupted)
