@@ -196,7 +196,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """A server or seeding subprocess gets SIGTERM when the benchmark dies, whatever killed it."""
+    """A server subprocess gets SIGTERM when the benchmark dies, whatever killed it."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -266,11 +266,14 @@ class SeedStep:
 def _seed_worker(conn: Connection_, uri: str, database: str, part: int, parts: int, batch: int, in_flight: int) -> None:
     """A seeding process: its own generator (a disjoint part of the identity numbers), its own
     event loop and connection; grows by the count it is sent, answers with what it made."""
-    _die_with_parent()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's report-and-exit handler
     configure_logging("WARNING")
     generator = Generator(schools(), part=part, parts=parts)
     while True:
-        count = conn.recv()
+        try:
+            count = conn.recv()
+        except EOFError:  # the benchmark is gone
+            return
         if count is None:
             return
         conn.send(asyncio.run(_import(uri, database, generator, count, batch, in_flight)))
