@@ -49,7 +49,8 @@ from typing import Any
 
 import uvicorn
 from pydantic import SecretStr
-from pymongo import MongoClient, monitoring
+from pymongo import AsyncMongoClient, MongoClient, monitoring
+from pymongo.errors import ConnectionFailure
 from pymongo.asynchronous.collection import AsyncCollection
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -62,7 +63,7 @@ from api.logging import configure_logging
 from api.settings import Settings
 from multiprocessing.connection import Connection as Connection_
 
-from bench.httpload import Connection, Result, closed_loop, get, ok, open_loop, post
+from bench.httpload import Connection, HttpError, closed_loop, get, ok, open_loop, post
 from bench.population import BIG_COUNTY, BIG_COUNTY_DEPARTMENT, Generator, areas, schools
 from domain.access import scope_token, student_scope
 from domain.dossier import Dossier
@@ -83,6 +84,7 @@ P1_ACCOUNT = "henan.dept"  # the province sees every dossier: any number of the 
 PAGE = 50
 PAGES = 5
 PR_SET_PDEATHSIG = 1
+RETRIES = 5
 
 P1_QUERY = """query Dossier($n: String!) { student(number: $n) {
   number aliases name formerName sex birthDate birthPlace nativePlace ethnicity nationality idDocumentKind idNumber
@@ -280,7 +282,11 @@ def _seed_worker(conn: Connection_, uri: str, database: str, part: int, parts: i
 
 
 async def _import(uri: str, database: str, generator: Generator, count: int, batch: int, in_flight: int) -> Made:
-    client = connect(uri, maxPoolSize=in_flight + 2)
+    # Patient timeouts: on a saturated machine a 3 s heartbeat timeout marks the server
+    # unknown and cancels the inserts under way (they are retried: a re-import is idempotent).
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        uri, tz_aware=True, maxPoolSize=in_flight + 2, connectTimeoutMS=60_000, serverSelectionTimeoutMS=120_000
+    )
     made = Made()
     try:
         collections = Collections.of(client[database])
@@ -292,9 +298,16 @@ async def _import(uri: str, database: str, generator: Generator, count: int, bat
 
         async def load(items: list[tuple[Dossier, Change]], entries: list[SectionEntry]) -> int:
             try:
-                imported = await students.import_new(items, stamp, batch=len(items))
-                await sections.import_entries(entries)
-                return imported
+                for attempt in range(RETRIES):
+                    try:
+                        imported = await students.import_new(items, stamp, batch=len(items))
+                        await sections.import_entries(entries)
+                        return imported
+                    except ConnectionFailure:
+                        if attempt == RETRIES - 1:
+                            raise
+                        await asyncio.sleep(1 + attempt)
+                raise AssertionError("unreachable")
             finally:
                 slots.release()
 
@@ -305,7 +318,8 @@ async def _import(uri: str, database: str, generator: Generator, count: int, bat
             made.entries += len(entries)
             await slots.acquire()
             tasks.append(asyncio.create_task(load(items, entries)))
-        made.imported = sum(await asyncio.gather(*tasks))
+        await asyncio.gather(*tasks)
+        made.imported = len(made.dossiers)
     finally:
         await client.close()
     return made
@@ -368,9 +382,13 @@ class Population:
         results: list[Made] = [pipe.recv() for pipe in self._pipes]
         seconds = time.perf_counter() - started
         added = sum(len(m.dossiers) for m in results)
-        imported = sum(m.imported for m in results)
-        if imported != added:
-            raise RuntimeError(f"{added} dossiers made, {imported} imported")
+        client: MongoClient[Doc] = MongoClient(self.settings.mongodb_uri, serverSelectionTimeoutMS=120_000)
+        try:
+            stored = client[self.settings.mongodb_database].students.count_documents({})
+        finally:
+            client.close()
+        if stored != size:
+            raise RuntimeError(f"{size} dossiers wanted, {stored} stored")
         for m in results:
             for number, school, grade in m.dossiers:
                 self.numbers.append(number)
@@ -414,6 +432,7 @@ class P1Row:
     api_p50: float
     api_p99: float
     closed_api_p50: float
+    api_errors: int = 0
 
 
 def measure_p1(size: int, api: ServerProcess, raw: ServerProcess, numbers: list[str], token: str, args: argparse.Namespace) -> P1Row:
@@ -431,7 +450,7 @@ def measure_p1(size: int, api: ServerProcess, raw: ServerProcess, numbers: list[
     def found(status: int, body: bytes) -> None:
         ok(status, body)
         if b'"student":null' in body:
-            raise RuntimeError(f"a seeded dossier was not found: {body[:200]!r}")
+            raise HttpError(f"a seeded dossier was not found: {body[:200]!r}")
 
     c = args.concurrency
     raw_closed = asyncio.run(closed_loop("127.0.0.1", raw.port, via_raw, concurrency=c, seconds=args.closed_seconds))
@@ -446,6 +465,7 @@ def measure_p1(size: int, api: ServerProcess, raw: ServerProcess, numbers: list[
         ms(pct(raw_open.latencies, 50)), ms(pct(raw_open.latencies, 99)),
         ms(pct(api_open.latencies, 50)), ms(pct(api_open.latencies, 99)),
         ms(pct(api_closed.latencies, 50)),
+        api_closed.errors + api_open.errors,
     )
 
 
@@ -897,11 +917,11 @@ def report(
           f"stack. Closed loop: {args.concurrency} concurrent, {args.closed_seconds:.0f} s. Open loop: half the raw "
           f"req/s, {args.open_seconds:.0f} s, latency from the scheduled time.\n")
     print("| dossiers | raw req/s | API req/s | API/raw | API p50 closed ms | rate req/s | raw p50 ms | raw p99 ms "
-          "| API p50 ms | API p99 ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| API p50 ms | API p99 ms | API errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in p1_rows:
         print(f"| {r.size:,} | {r.raw_rps:,.0f} | {r.api_rps:,.0f} | {r.api_rps / r.raw_rps:.2f}× | {r.closed_api_p50:.1f} "
-              f"| {r.rate:,.0f} | {r.raw_p50:.1f} | {r.raw_p99:.1f} | {r.api_p50:.1f} | {r.api_p99:.1f} |")
+              f"| {r.rate:,.0f} | {r.raw_p50:.1f} | {r.raw_p99:.1f} | {r.api_p50:.1f} | {r.api_p99:.1f} | {r.api_errors} |")
 
     if target:
         print(f"\nP2 students(first: 50) as {BIG_COUNTY_DEPARTMENT}, keyset pages 1-{PAGES} (fewer when the list is "
