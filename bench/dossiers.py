@@ -457,6 +457,8 @@ def measure_p1(size: int, api: ServerProcess, raw: ServerProcess, numbers: list[
     api_closed = asyncio.run(closed_loop("127.0.0.1", api.port, via_api, concurrency=c, seconds=args.closed_seconds, check=found))
     say(f"  closed loop: raw {raw_closed.rate:.0f} req/s, API {api_closed.rate:.0f} req/s")
     rate = raw_closed.rate / 2
+    if not rate:
+        say("  nothing completed inside the closed-loop window: no open-loop rate to run at")
     raw_open = asyncio.run(open_loop("127.0.0.1", raw.port, via_raw, rate=rate, seconds=args.open_seconds))
     api_open = asyncio.run(open_loop("127.0.0.1", api.port, via_api, rate=rate, seconds=args.open_seconds, check=found))
     say(f"  open loop at {rate:.0f} req/s: API p50 {ms(pct(api_open.latencies, 50)):.0f} ms, p99 {ms(pct(api_open.latencies, 99)):.0f} ms")
@@ -920,7 +922,8 @@ def report(
           "| API p50 ms | API p99 ms | API errors |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in p1_rows:
-        print(f"| {r.size:,} | {r.raw_rps:,.0f} | {r.api_rps:,.0f} | {r.api_rps / r.raw_rps:.2f}× | {r.closed_api_p50:.1f} "
+        ratio = f"{r.api_rps / r.raw_rps:.2f}×" if r.raw_rps else "—"
+        print(f"| {r.size:,} | {r.raw_rps:,.0f} | {r.api_rps:,.0f} | {ratio} | {r.closed_api_p50:.1f} "
               f"| {r.rate:,.0f} | {r.raw_p50:.1f} | {r.raw_p99:.1f} | {r.api_p50:.1f} | {r.api_p99:.1f} | {r.api_errors} |")
 
     if target:
@@ -932,8 +935,9 @@ def report(
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in p2_rows:
         a95, r95 = pct(row.api, 95), pct(row.raw, 95)
+        ratio = f"{a95 / r95:.2f}×" if r95 else "—"
         print(f"| {row.size:,} | {row.shape} | {row.matching:,} | {row.pages} | {ms(pct(row.api, 50)):.1f} | {ms(a95):.1f} "
-              f"| {ms(pct(row.raw, 50)):.1f} | {ms(r95):.1f} | {a95 / r95:.2f}× | {ms(pct(row.raw_count, 50)):.1f} "
+              f"| {ms(pct(row.raw, 50)):.1f} | {ms(r95):.1f} | {ratio} | {ms(pct(row.raw_count, 50)):.1f} "
               f"| {ms(pct(row.raw_find, 50)):.1f} |")
 
     if p5:
@@ -945,6 +949,8 @@ def report(
         print("| RSS MB | " + " | ".join(f"{mb:.0f}" for _, mb in p5.samples) + " |")
 
     for prof in profiles:
+        if not prof.requests or not prof.total:
+            continue
         print(f"\nWhere the time goes: {prof.title} (cProfile of the API process; CPU time by package, "
               f"waiting in epoll left out; {ms(prof.total) / prof.requests:.1f} ms of profiled CPU per request)\n")
         print("| package | share |")
