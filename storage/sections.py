@@ -4,12 +4,14 @@ which not every MongoDB-protocol server stores) and the section entries they val
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
 from domain.ports import Page, SectionEntry, SectionSchema
 from domain.sections import INITIAL_SCHEMAS, Section
+from storage.bulk import insert_unordered
 from storage.mongo import Collections, Doc
 
 
@@ -17,6 +19,18 @@ def _schema_from_doc(d: Doc) -> SectionSchema:
     return SectionSchema(
         Section(d["section"]), d["version"], json.loads(d["schema_json"]), d["published_by"], d["published_at"]
     )
+
+
+def _entry_to_doc(entry: SectionEntry) -> Doc:
+    return {
+        "_id": entry.id,
+        "dossier_id": entry.dossier_id,
+        "section": entry.section.value,
+        "schema_version": entry.schema_version,
+        "data_json": json.dumps(entry.data, ensure_ascii=False, sort_keys=True),
+        "recorded_by": entry.recorded_by,
+        "recorded_at": entry.recorded_at,
+    }
 
 
 class SectionRepository:
@@ -46,17 +60,12 @@ class SectionRepository:
         return True
 
     async def add_entry(self, entry: SectionEntry) -> None:
-        await self._entries.insert_one(
-            {
-                "_id": entry.id,
-                "dossier_id": entry.dossier_id,
-                "section": entry.section.value,
-                "schema_version": entry.schema_version,
-                "data_json": json.dumps(entry.data, ensure_ascii=False, sort_keys=True),
-                "recorded_by": entry.recorded_by,
-                "recorded_at": entry.recorded_at,
-            }
-        )
+        await self._entries.insert_one(_entry_to_doc(entry))
+
+    async def import_entries(self, entries: Sequence[SectionEntry]) -> int:
+        """Many entries at once, as `add_entry` writes them; those already stored (same id)
+        are left as they are. Returns the number inserted."""
+        return len(entries) - len(await insert_unordered(self._entries, [_entry_to_doc(e) for e in entries]))
 
     async def entries(self, dossier_id: str, section: Section | None, *, after: str | None, first: int) -> Page[SectionEntry]:
         """A page of a dossier's entries in id order (ids sort by time of recording)."""

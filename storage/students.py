@@ -40,7 +40,8 @@ from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
 from domain.ports import Change, ConcurrentWrite, EnrolledElsewhere, HistoryEntry, Page, Stamp, StudentFilter, StudentRow
 from storage.mongo import Collections, Doc
 from storage.placement import SchoolPlacement
-from storage.transitions import TransitionLog
+from storage.bulk import insert_unordered
+from storage.transitions import TransitionLog, new_entry, projection_of
 
 AGGREGATE = "student"
 STALE_CLAIM = timedelta(minutes=10)  # an identity claim with no dossier after this was abandoned
@@ -195,6 +196,7 @@ class StudentRepository:
         self._identities = collections.identities
         self._numbers = collections.student_numbers
         self._log = log
+        self._log_entries = collections.transitions
         self._placement = placement
 
     async def _doc(self, d: Dossier) -> Doc:
@@ -286,6 +288,42 @@ class StudentRepository:
 
     async def release_identity(self, key: str, dossier_id: str) -> None:
         await self._identities.delete_one({"_id": key, "dossier_id": dossier_id})
+
+    # -- bulk import ------------------------------------------------------------------
+    async def import_new(self, items: Sequence[tuple[Dossier, Change]], stamp: Stamp, *, batch: int = 1000) -> int:
+        """Enrol many new dossiers (a migration, a benchmark population), writing for each
+        exactly what `insert_new` writes: the identity claim, version 1 in the log (the entry
+        `commit` builds, from `new_entry`) and its projection, as unordered bulk inserts of
+        `batch` documents. The unique `_id`s refuse whatever exists already, so importing
+        the same batch again inserts nothing twice; a dossier whose identity is held by
+        another dossier is left out. Returns the number of dossiers imported."""
+        imported = 0
+        for start in range(0, len(items), batch):
+            imported += await self._import_batch(items[start : start + batch], stamp)
+        return imported
+
+    async def _import_batch(self, items: Sequence[tuple[Dossier, Change]], stamp: Stamp) -> int:
+        claims: list[Doc] = [
+            {"_id": d.id_document.key, "dossier_id": d.id, "at": stamp.at} for d, _ in items if d.id_document.key is not None
+        ]
+        refused = [claims[i] for i in await insert_unordered(self._identities, claims)]
+        held_elsewhere: set[str] = set()
+        if refused:
+            holders = {c["_id"]: c["dossier_id"] async for c in self._identities.find({"_id": {"$in": [c["_id"] for c in refused]}})}
+            held_elsewhere = {c["dossier_id"] for c in refused if holders.get(c["_id"]) != c["dossier_id"]}
+        entries = [
+            new_entry(
+                AGGREGATE, await self._doc(replace(d, version=1)), version=1, prev_hash=None, stamp=stamp,
+                action=change.action, change=change_to_doc(change),
+            )
+            for d, change in items
+            if d.id not in held_elsewhere
+        ]
+        logged = await insert_unordered(self._log_entries, entries)
+        claimed = [e for i, e in enumerate(entries) if i not in logged]
+        # A projection that exists already (a repair got there first) is refused, as in `commit`.
+        await insert_unordered(self._students, [projection_of(e) for e in claimed])
+        return len(claimed)
 
     # -- reads ------------------------------------------------------------------------
     async def _current(self, doc: Doc | None, dossier_id: str) -> Doc | None:

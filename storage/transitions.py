@@ -60,6 +60,42 @@ def entry_hash(entry: Doc) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def new_entry(
+    aggregate: str,
+    state: Doc,
+    *,
+    version: int,
+    prev_hash: str | None,
+    stamp: Stamp,
+    action: str,
+    change: Doc | None = None,
+) -> Doc:
+    """The log entry that claims `version` of `state["_id"]`, with its hash: what `commit`
+    inserts, and what a bulk import inserts many at a time."""
+    aggregate_id = state["_id"]
+    entry: Doc = {
+        "_id": entry_id(aggregate, aggregate_id, version),
+        "aggregate": aggregate,
+        "aggregate_id": aggregate_id,
+        "version": version,
+        "at": stamp.at,
+        "day": stamp.at.date().isoformat(),  # equality bucket for sweeps and feeds
+        "actor": stamp.actor,
+        "request_id": stamp.request_id,
+        "action": action,
+        "change": change,
+        "state": {k: v for k, v in state.items() if k not in ("_id", "version", "log_hash")},
+        "prev_hash": prev_hash,
+    }
+    entry["hash"] = entry_hash(entry)
+    return entry
+
+
+def projection_of(entry: Doc) -> Doc:
+    """The live document as of a log entry."""
+    return {"_id": entry["aggregate_id"], **entry["state"], "version": entry["version"], "log_hash": entry["hash"]}
+
+
 class TransitionLog:
     """Claims versions of aggregates and keeps their projections (one per collection)."""
 
@@ -81,31 +117,17 @@ class TransitionLog:
     ) -> Doc:
         """Claim version `expected + 1` of `state["_id"]` and project it. Raises
         ConcurrentWrite, having changed nothing, when another writer claimed it first."""
-        aggregate_id = state["_id"]
-        version = expected + 1
-        entry: Doc = {
-            "_id": entry_id(aggregate, aggregate_id, version),
-            "aggregate": aggregate,
-            "aggregate_id": aggregate_id,
-            "version": version,
-            "at": stamp.at,
-            "day": stamp.at.date().isoformat(),  # equality bucket for sweeps and feeds
-            "actor": stamp.actor,
-            "request_id": stamp.request_id,
-            "action": action,
-            "change": change,
-            "state": {k: v for k, v in state.items() if k not in ("_id", "version", "log_hash")},
-            "prev_hash": prev_hash,
-        }
-        entry["hash"] = entry_hash(entry)
+        entry = new_entry(
+            aggregate, state, version=expected + 1, prev_hash=prev_hash, stamp=stamp, action=action, change=change
+        )
         try:
             await self._log.insert_one(entry)
         except DuplicateKeyError:
-            raise ConcurrentWrite(aggregate, aggregate_id, version) from None
+            raise ConcurrentWrite(aggregate, entry["aggregate_id"], entry["version"]) from None
         return await self._project(projection, entry)
 
     async def _project(self, projection: AsyncCollection[Doc], entry: Doc) -> Doc:
-        doc: Doc = {"_id": entry["aggregate_id"], **entry["state"], "version": entry["version"], "log_hash": entry["hash"]}
+        doc = projection_of(entry)
         if entry["version"] == 1:
             try:
                 await projection.insert_one(doc)
