@@ -10,8 +10,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UNSET
+from cross_web import AsyncHTTPRequestAdapter
 
 from api.auth import InvalidToken, authenticate, unauthenticated
+from api.persisted import PersistedOperationRefused, PersistedOperations
 from api.settings import Settings
 from schema.context import Context, Loaders, Stores
 
@@ -48,10 +52,22 @@ class AuthenticatedGraphQL:
 
 
 class XuejiGraphQL(GraphQL[Context, None]):
-    def __init__(self, *args: Any, stores: Callable[[], Stores], page_size_max: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, stores: Callable[[], Stores], page_size_max: int, persisted: PersistedOperations, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stores = stores
         self.page_size_max = page_size_max
+        self.persisted = persisted
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        return await self.persisted.resolve(request, await super().parse_http_body(request))
+
+    async def run(self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except PersistedOperationRefused as refused:  # api/persisted.py
+            return refused.response()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)

@@ -24,6 +24,14 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class PersistedOperationsMode(StrEnum):
+    """Which GraphQL requests are accepted: text, registered document ids, or both (api/persisted.py)."""
+
+    OFF = "off"
+    ALLOW = "allow"
+    ONLY = "only"
+
+
 class JwtAlgorithm(StrEnum):
     HS256 = "HS256"
     RS256 = "RS256"
@@ -75,6 +83,7 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 4000
     graphql_max_aliases: int = 15
     page_size_max: int = 100
+    persisted_operations: PersistedOperationsMode = PersistedOperationsMode.ALLOW
 
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""

@@ -29,6 +29,8 @@ from schema.corrections.queries import CorrectionQueries
 from schema.documents.mutations import DocumentMutations
 from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
+from schema.operations.mutations import PersistedOperationMutations
+from schema.persisted import PersistedDocumentCache
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
@@ -52,6 +54,7 @@ class Mutation(
     CaseMutations,
     SectionMutations,
     DocumentMutations,
+    PersistedOperationMutations,
 ):
     pass
 
@@ -68,6 +71,7 @@ def build_schema(
 ) -> strawberry.Schema:
     # Factories, so that each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
+        PersistedDocumentCache,  # first: wraps parsing and validation (schema/persisted.py)
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
