@@ -3,7 +3,11 @@ clients call them by `documentId`, and PERSISTED_OPERATIONS=only refuses text.""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -142,3 +146,22 @@ def test_off_mode_refuses_document_ids(text_only_api: ApiServer, registered: str
     refused = _post(text_only_api, text_only_api.settings, {"documentId": registered, "variables": {"code": "2141010501"}})
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
+def test_the_admin_command_registers_a_client_preset_manifest(api: ApiServer, gql: GraphQLClient, db: Any, tmp_path: Path) -> None:
+    first = "query Me { viewer { login role } }"
+    second = "query MyAreas { areas { code } }"
+    manifest = {"sha256:" + document_hash(first): first, "sha256:" + document_hash(second): second}
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps(manifest))
+    command = [sys.executable, "-m", "scripts.admin_cmd", "register-operations", str(path),
+               "--url", f"{api.base_url}/graphql", "--token", gql.token("admin")]
+    env = {"PATH": "/usr/bin:/bin", "APP_ENV": "test", "JWT_SECRET": "x" * 40}  # the token is given; the secret is unused
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "2 registered, 0 already registered" in done.stdout
+    assert db.persisted_operations.count_documents({"_id": document_hash(first)}) == 1
+
+    path.write_text(json.dumps({"sha256:" + document_hash(first): second}))
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode == 1 and "HASH_MISMATCH" in refused.stderr
