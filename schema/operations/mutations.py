@@ -99,7 +99,9 @@ class PersistedOperationMutations:
         "requests may name them by `documentId`; with PERSISTED_OPERATIONS=only, nothing else is accepted. Audited."
     )
     async def register_persisted_operations(
-        self, info: Info, input: RegisterPersistedOperationsInput
+        self,
+        info: Info,
+        input: Annotated[RegisterPersistedOperationsInput, strawberry.argument(description="The documents of one frontend build.")],
     ) -> RegisterPersistedOperationsResult:
         ctx = info.context
 

@@ -9,7 +9,10 @@ const readme = readFileSync(resolve(here, "../../README.md"), "utf8");
 const out = resolve(here, "generated/operations");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const blocks = [...readme.matchAll(/^```graphql\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+// Blocks may be indented (inside a list item); the indentation is removed.
+const blocks = [...readme.matchAll(/^( *)```graphql\n([\s\S]*?)^\1```$/gm)].map((m) =>
+  m[2].split("\n").map((line) => line.slice(m[1].length)).join("\n"),
+);
 if (blocks.length === 0) {
   console.error("README.md has no ```graphql blocks");
   process.exit(1);
