@@ -117,6 +117,8 @@ class PersistedOperationMutations:
                     raise DomainError(f"documents[{i}].hash", "not a document id: sha256:<64 lowercase hex>", "INVALID_VALUE")
                 if len(item.document) > MAX_DOCUMENT_CHARS:
                     raise DomainError(f"documents[{i}].document", f"longer than {MAX_DOCUMENT_CHARS} characters", "INVALID_VALUE")
+                # The document first: a text that is not GraphQL is named as such, whatever its hash.
+                names = _operation_names(info, f"documents[{i}].document", item.document)
                 actual = document_hash(item.document)
                 if actual != hash_hex:
                     raise DomainError(
@@ -124,7 +126,6 @@ class PersistedOperationMutations:
                         f"not the SHA-256 of the document text (that is {document_id(actual)})",
                         "HASH_MISMATCH",
                     )
-                names = _operation_names(info, f"documents[{i}].document", item.document)
                 checked.append(StoredOperation(hash_hex, item.document, names, ctx.account.login, now, ctx.request_id))
             operations: list[PersistedOperation] = []
             for operation in checked:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from domain.persisted import document_hash
 from tests import scans
 from tests.api.test_cases import FUNIU, enrol, open_case, upload
 from tests.factories import COMPLETE_BASIC, ENROL, FATHER, enrolment, resident_id
@@ -71,10 +72,11 @@ INTROSPECT = (
     "types { name kind inputFields { name type { %s } } possibleTypes { name } } } }" % (TYPE_REF, TYPE_REF, TYPE_REF)
 )
 SKIPPED_SCALARS = {"ID", "JSON", "Date", "DateTime", "Boolean", "Int", "Float"}
+ME = "query Me { viewer { login } }"  # a registrable persisted document
 BAD = {"control": "甲\x07乙", "newline": "甲\n乙\x1b", "long": "长" * 10_001}
 NUL = "甲\x00乙"  # refused before execution, for every argument alike (schema/scalars.py)
 # Stored state that a refused mutation must leave untouched (the audit trail records refusals).
-COLLECTIONS = ("students", "identities", "transitions", "corrections", "cases", "documents", "schools", "section_entries", "accounts", "reminders")
+COLLECTIONS = ("students", "identities", "transitions", "corrections", "cases", "documents", "schools", "section_entries", "accounts", "reminders", "persisted_operations")
 
 
 def _named(t: dict[str, Any]) -> tuple[str, str, bool]:
@@ -167,6 +169,7 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "setLegalHold": ("zhengzhou.archivist", {"documentId": proof, "hold": True, "reason": "诉讼保全"}),
         "updateSchoolContact": ("weiwu.registrar", {"code": "2141010501", "address": "纬五路 1 号", "phone": "0371-65000000", "paperArchiveLocation": "档案室 3 号柜"}),
         "recordRegistrarTraining": ("jinshui.dept", {"login": "weiwu.registrar", "completedOn": "2026-01-01"}),
+        "registerPersistedOperations": ("admin", {"documents": [{"hash": "sha256:" + document_hash(ME), "document": ME}]}),
     }
 
 
