@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from api.errors import UNAUTHENTICATED_HEADERS, http_error, is_database_unavailable
 from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
+from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
 from api.settings import Settings
@@ -44,6 +45,7 @@ from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
 from storage.placement import SchoolPlacement
+from storage.persisted import PersistedOperationRepository
 from storage.students import StudentRepository
 from storage.transitions import TransitionLog
 
@@ -76,6 +78,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         fixity=FixityRunRepository(collections),
         cases=CaseRepository(collections, log, placement),
         calendar=CalendarRepository(collections, log),
+        persisted_operations=PersistedOperationRepository(collections),
     )
 
 
@@ -174,6 +177,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         schema,
         stores=stores,
         page_size_max=settings.page_size_max,
+        persisted=PersistedOperations(settings.persisted_operations, lambda: stores().persisted_operations),
         graphql_ide="graphiql" if settings.is_development else None,
         allow_queries_via_get=False,
     )

@@ -18,6 +18,11 @@ from strawberry.http import GraphQLHTTPResponse
 
 from api.auth import Authenticator, InvalidToken
 from api.errors import UNAUTHENTICATED_HEADERS, graphql_error
+from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UNSET
+from cross_web import AsyncHTTPRequestAdapter
+
+from api.persisted import PersistedOperationRefused, PersistedOperations
 from api.settings import Settings
 from schema.context import Context, Loaders, Stores
 from schema.outcomes import DATABASE_UNAVAILABLE
@@ -124,10 +129,22 @@ class AuthenticatedGraphQL:
 
 
 class XuejiGraphQL(GraphQL[Context, None]):
-    def __init__(self, *args: Any, stores: Callable[[], Stores], page_size_max: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, stores: Callable[[], Stores], page_size_max: int, persisted: PersistedOperations, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stores = stores
         self.page_size_max = page_size_max
+        self.persisted = persisted
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        return await self.persisted.resolve(request, await super().parse_http_body(request))
+
+    async def run(self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except PersistedOperationRefused as refused:  # api/persisted.py
+            return refused.response()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

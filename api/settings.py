@@ -26,6 +26,14 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class PersistedOperationsMode(StrEnum):
+    """Which GraphQL requests are accepted: text, registered document ids, or both (api/persisted.py)."""
+
+    OFF = "off"
+    ALLOW = "allow"
+    ONLY = "only"
+
+
 class JwtAlgorithm(StrEnum):
     HS256 = "HS256"
     RS256 = "RS256"
@@ -92,6 +100,8 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(default=None, description="bearer token that /metrics requires")
     metrics_port: int | None = Field(default=None, description="serve /metrics on this port instead (not on PORT)")
     metrics_host: str | None = Field(default=None, description="address of METRICS_PORT (default: HOST)")
+
+    persisted_operations: PersistedOperationsMode = PersistedOperationsMode.ALLOW
 
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""

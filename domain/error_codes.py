@@ -135,6 +135,10 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "or print it to a plain PDF.",
     "PDF_TRAILING_DATA": "The PDF has data after its last %%EOF (something appended to it); send the file as issued, "
     "or print it to a plain PDF.",
+    "HASH_MISMATCH": "The document id is not the SHA-256 of the document's text (the message gives the right one); "
+    "register the manifest exactly as the build emitted it.",
+    "INVALID_DOCUMENT": "The document does not parse, has no operation, or is not valid against this schema (the "
+    "message says why); fix the operation in the frontend and build again.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
 }

@@ -18,6 +18,7 @@ from domain.calendar import YearSchedule
 from domain.sections import Section
 from domain.workflows.engine import Case, CaseKind, CaseState
 from domain.jurisdiction import Area, School, SchoolKind
+from domain.persisted import PersistedOperation
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -310,3 +311,13 @@ class CaseStore(Protocol):
 class CalendarStore(Protocol):
     async def overrides(self) -> list[YearSchedule]: ...
     async def save(self, schedule: YearSchedule, stamp: Stamp) -> None: ...
+
+
+class PersistedOperationStore(Protocol):
+    """Registered GraphQL documents by hash; insert-unique, never overwritten."""
+
+    async def get(self, hash: str) -> PersistedOperation | None: ...
+
+    async def insert(self, operation: PersistedOperation) -> bool:
+        """False when the hash is already registered (the stored one is kept)."""
+        ...

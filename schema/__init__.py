@@ -34,6 +34,8 @@ from schema.corrections.queries import CorrectionQueries
 from schema.documents.mutations import DocumentMutations
 from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
+from schema.operations.mutations import PersistedOperationMutations
+from schema.persisted import PersistedDocumentCache
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
@@ -67,6 +69,7 @@ class Mutation(
     CaseMutations,
     SectionMutations,
     DocumentMutations,
+    PersistedOperationMutations,
 ):
     pass
 
@@ -110,6 +113,7 @@ def build_schema(
         lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        PersistedDocumentCache,  # after the caches: a known persisted document skips parsing and validation
         RefuseNul,
         lambda: outcomes.MaskInternalErrors(unavailable),
     ]

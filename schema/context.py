@@ -29,6 +29,7 @@ from domain.ports import (
     DocumentStore,
     EvidenceObjects,
     FixityLog,
+    PersistedOperationStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -54,6 +55,7 @@ class Stores:
     fixity: FixityLog
     cases: CaseStore
     calendar: CalendarStore
+    persisted_operations: PersistedOperationStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

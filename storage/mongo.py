@@ -43,6 +43,7 @@ class Collections:
     cases: AsyncCollection[Doc]
     calendar_years: AsyncCollection[Doc]
     reminders: AsyncCollection[Doc]
+    persisted_operations: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -66,4 +67,5 @@ class Collections:
             cases=db["cases"],
             calendar_years=db["calendar_years"],
             reminders=db["reminders"],
+            persisted_operations=db["persisted_operations"],
         )

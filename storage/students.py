@@ -442,7 +442,8 @@ class StudentRepository:
     async def history(self, dossier_id: str) -> list[HistoryEntry]:
         """The changes of record, oldest first: the log entries that carry one."""
         out = []
-        for e in await self._log.entries(AGGREGATE, dossier_id):
+        current = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
+        for e in await self._log.entries(AGGREGATE, dossier_id, int(current.get("version", 0)) if current else 0):
             c = e.get("change")
             if not c:
                 continue
