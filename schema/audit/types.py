@@ -18,7 +18,7 @@ class AuditEvent:
     at: datetime = strawberry.field(description="When it happened (ISO 8601 date and time, UTC).")
     actor: str = strawberry.field(description="Login of the account that acted.")
     role: str = strawberry.field(description="The actor's Role at the time.")
-    action: str = strawberry.field(description="e.g. mutation:updateSchoolContact, read:studentFull, download:document")
+    action: str = strawberry.field(description="What was done, as `kind:name`: `mutation:<mutation name>` (accepted or refused), `read:studentFull` (a full dossier read), `download:document`, `upload:document`.")
     target_type: str = strawberry.field(
         description="What was acted on: student, school, case, correction, document, account, section, calendar."
     )
