@@ -24,7 +24,7 @@ from schema import outcomes
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
-from schema.scalars import RefuseNul
+from schema.nul_guard import RefuseNul
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations

@@ -9,7 +9,6 @@ ISO strings)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 

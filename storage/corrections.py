@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time
-from typing import Any
 
 from domain.corrections import Correction, CorrectionChanges, CorrectionState, Decision, DecisionRecord
 from domain.identity import Sex

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from collections.abc import Callable
-from typing import Any
 
 from dataclasses import replace
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.terms import term_end
-from tests.api.test_cases import FUNIU, WEIWU, XIGUAN, decide, enrol, open_case, upload
+from tests.api.test_cases import FUNIU, WEIWU, XIGUAN, decide, enrol, upload
 from tests.factories import COMPLETE_BASIC, enrolment
 from tests.support import GraphQLClient
 

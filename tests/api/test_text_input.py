@@ -75,7 +75,7 @@ INTROSPECT = (
 SKIPPED_SCALARS = {"ID", "JSON", "Date", "DateTime", "Boolean", "Int", "Float"}
 ME = "query Me { viewer { login } }"  # a registrable persisted document
 BAD = {"control": "甲\x07乙", "newline": "甲\n乙\x1b", "long": "长" * 10_001}
-NUL = "甲\x00乙"  # refused before execution, for every argument alike (schema/scalars.py)
+NUL = "甲\x00乙"  # refused before execution, for every argument alike (schema/nul_guard.py)
 
 
 def _named(t: dict[str, Any]) -> tuple[str, str, bool]:

@@ -2,7 +2,7 @@
 it, PostgreSQL cannot store it, and FerretDB answers an internal error when it reaches a
 filter. Every string in the variables and in the query's literals is checked before
 execution, and a request with one gets the BAD_USER_INPUT any other malformed value gets.
-(graphql-core forbids redefining the built-in String scalar, so this is an extension.)"""
+(graphql-core forbids redefining the built-in String scalar, so this is an extension, not a scalar.)"""
 
 from __future__ import annotations
 
