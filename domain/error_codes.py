@@ -139,6 +139,13 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "register the manifest exactly as the build emitted it.",
     "INVALID_DOCUMENT": "The document does not parse, has no operation, or is not valid against this schema (the "
     "message says why); fix the operation in the frontend and build again.",
+    # -- spreadsheets (storage/spreadsheets.py: school lists, bulk intake) --------------------
+    "SPREADSHEET_UNREADABLE": "The file is not an XLSX workbook or CSV text we can read (damaged, encrypted, too "
+    "large when unpacked, or another format; the message says which). Save it again as XLSX or CSV.",
+    "SPREADSHEET_COLUMNS": "A required column is missing or a column is named twice (`field` names it); use the "
+    "headers of the template.",
+    "SPREADSHEET_TOO_MANY_ROWS": "The file has more rows than one upload takes (the message gives the limit); split "
+    "it into several files.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
 }
