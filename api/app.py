@@ -31,7 +31,7 @@ from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
 from api.settings import Settings
 from schema import build_schema
-from schema.context import Stores
+from application.session import Stores
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository
 from storage.cases import CalendarRepository, CaseRepository

@@ -24,7 +24,8 @@ from cross_web import AsyncHTTPRequestAdapter
 
 from api.persisted import PersistedOperationRefused, PersistedOperations
 from api.settings import Settings
-from schema.context import Context, Loaders, Stores
+from application.session import Stores
+from schema.context import Context, actor_of
 from schema.outcomes import DATABASE_UNAVAILABLE
 
 # Deeper JSON than this is refused before any GraphQL processing (a real request's
@@ -179,12 +180,4 @@ class XuejiGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)
         stores = self.stores()
-        return Context(
-            request=request,
-            response=response,
-            account=request.state.account,
-            stores=stores,
-            loaders=Loaders.create(stores),
-            request_id=request.state.request_id,
-            page_size_max=self.page_size_max,
-        )
+        return Context.of(request, response, actor_of(request), stores, page_size_max=self.page_size_max)

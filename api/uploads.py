@@ -26,8 +26,9 @@ from api.settings import Settings
 from domain.errors import DomainError
 from domain.ports import ConcurrentWrite
 from domain.evidence import UploadLimits
-from schema.context import Context, Loaders, Stores
-from schema.documents import usecases
+from application.session import Actor, Stores
+from schema.context import Context
+from application import documents as usecases
 from storage.check_pool import ScanCheckPool
 from storage.scan_checks import check_type, refuse, sniff
 
@@ -62,16 +63,9 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
             account = await authenticate(request.headers.get("authorization"), stores().accounts)
         except InvalidToken as e:
             return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
-        opened = stores()
-        ctx = Context(
-            request=request,
-            response=Response(),
-            account=account,
-            stores=opened,
-            loaders=Loaders.create(opened),
-            request_id=request.state.request_id,
-            page_size_max=settings.page_size_max,
-        )
+        client = request.client
+        actor = Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
+        ctx = Context.of(request, Response(), actor, stores(), page_size_max=settings.page_size_max)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         q = request.query_params

@@ -1,150 +1,38 @@
-"""What every resolver gets: the caller, per-request DataLoaders and the stores."""
+"""What every resolver gets: the application `Session` of the request (its actor, stores
+and DataLoaders) and the Starlette request and response."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scope_token, student_scope
-from domain.accounts import Account, Role
-from domain.evidence import Document
-from domain.jurisdiction import Area, School
-from domain.workflows.engine import Case
-from domain.ports import (
-    AccountStore,
-    AreaStore,
-    AuditEvent,
-    AuditLog,
-    Stamp,
-    CalendarStore,
-    CaseStore,
-    CorrectionStore,
-    DocumentStore,
-    EvidenceObjects,
-    FixityLog,
-    PersistedOperationStore,
-    SchoolStore,
-    SectionStore,
-    StudentStore,
-)
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Stores:
-    """The persistence ports, wired by the API at start-up."""
-
-    areas: AreaStore
-    schools: SchoolStore
-    accounts: AccountStore
-    audit: AuditLog
-    students: StudentStore
-    corrections: CorrectionStore
-    sections: SectionStore
-    documents: DocumentStore
-    archive: EvidenceObjects
-    fixity: FixityLog
-    cases: CaseStore
-    calendar: CalendarStore
-    persisted_operations: PersistedOperationStore
-
-
-def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:
-    """A load function that asks for each key with its own equality query, all at once:
-    FerretDB evaluates equality in SQL but not `$in`, so N indexed lookups in parallel beat
-    one `$in` that reads the whole collection."""
-
-    async def load(keys: list[str]) -> list[T]:
-        return list(await asyncio.gather(*(fetch(k) for k in keys)))
-
-    return load
+from application.session import Actor, Loaders, Session, Stores
 
 
 @dataclass
-class Loaders:
-    """Per-request DataLoaders (`XByYLoader` in spirit): keys asked for in one tick are
-    fetched together, and each key once per request. They resolve objects related to a
-    node the caller was already allowed to see."""
-
-    area: DataLoader[str, Area | None]
-    school: DataLoader[str, School | None]
-    cases_by_dossier: DataLoader[str, list[Case]]
-    documents_by_dossier: DataLoader[str, list[Document]]
-
-    @classmethod
-    def create(cls, stores: Stores) -> Loaders:
-        return cls(
-            area=DataLoader(load_fn=stores.areas.get_many),
-            school=DataLoader(load_fn=stores.schools.get_many),
-            cases_by_dossier=DataLoader(load_fn=_each(stores.cases.for_dossier)),
-            documents_by_dossier=DataLoader(load_fn=_each(stores.documents.for_dossier)),
-        )
-
-
-@dataclass
-class Context:
+class Context(Session):
     request: Request
     response: Response
-    account: Account
-    stores: Stores
-    loaders: Loaders
-    request_id: str
-    page_size_max: int
 
-    @property
-    def school_scope(self) -> SchoolScope:
-        return school_scope(self.account)
-
-    @property
-    def student_scope_key(self) -> str | None:
-        """The scope token of the dossiers the caller sees (None: every dossier)."""
-        return scope_token(student_scope(self.account))
-
-    def stamp(self) -> Stamp:
-        """Who is changing things, under which request: for the transition log."""
-        return Stamp(self.account.login, self.request_id)
-
-    async def area_scope(self) -> AreaScope:
-        school = None
-        if self.account.role is Role.SCHOOL_REGISTRAR and self.account.scope_code:
-            school = await self.loaders.school.load(self.account.scope_code)
-        return area_scope(self.account, school)
-
-    async def audit(
-        self,
-        action: str,
-        target_type: str,
-        target_id: str,
-        outcome: str = "ok",
-        *,
-        school_code: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        client = self.request.client
-        await self.stores.audit.append(
-            AuditEvent(
-                actor=self.account.login,
-                role=self.account.role.value,
-                action=action,
-                target_type=target_type,
-                target_id=target_id,
-                outcome=outcome,
-                request_id=self.request_id,
-                ip=client.host if client else None,
-                user_agent=self.request.headers.get("user-agent"),
-                school_code=school_code,
-                details=details or {},
-            )
+    @classmethod
+    def of(cls, request: Request, response: Response, actor: Actor, stores: Stores, *, page_size_max: int) -> Context:
+        return cls(
+            actor=actor, stores=stores, loaders=Loaders.create(stores), page_size_max=page_size_max, request=request, response=response
         )
+
+
+def actor_of(request: Request) -> Actor:
+    """The signed-in account of a request (set by the auth middleware or route), with its
+    request id and client address for the audit trail."""
+    return Actor(
+        request.state.account,
+        request.state.request_id,
+        request.client.host if request.client else None,
+        request.headers.get("user-agent"),
+    )
 
 
 Info = StrawberryInfo[Context, None]

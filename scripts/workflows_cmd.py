@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from api.app import stores_of, s3_client
 from api.settings import Settings
-from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
+from application.cases import escalate_overdue, remind_suspensions_ended
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect

@@ -12,7 +12,7 @@ from domain.calendar import OVERRIDE_CODES, check_override
 from domain.error_codes import declared
 from domain.text import MULTI_LINE, TEXT_CODES, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
-from schema.cases import usecases
+from application import cases as usecases
 from schema.docs import describe_error
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info

@@ -13,7 +13,7 @@ from domain.ports import CaseFilter
 from domain.student_number import normalise_number
 from domain.text import identifier
 from domain.workflows.engine import CaseKind, CaseState
-from schema.cases import usecases
+from application import cases as usecases
 from schema.cases.types import Case, CaseKindType, CaseStateType, CalendarYear, Reminder
 from schema.context import Info
 from schema.inputs import bad_input

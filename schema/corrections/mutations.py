@@ -11,7 +11,7 @@ from domain.corrections import CorrectionChanges, Decision
 from domain.identity import ID_DOCUMENT_CODES, Sex
 from domain.text import MULTI_LINE, TEXT_CODES, clean_text, optional_text
 from schema.context import Info
-from schema.corrections import usecases
+from application import corrections as usecases
 from schema.docs import describe_error
 from schema.corrections.types import Correction, DecisionType
 from schema.errors import OPEN_BUSINESS_ID, OPEN_BUSINESS_KIND, RACE_CODES, ErrorCode, Outcome, audited, open_business_fields

@@ -7,9 +7,9 @@ import strawberry
 from domain.errors import DomainError
 from schema.context import Info
 from schema.docs import STUDENT_NUMBER_ARG
-from schema.corrections import usecases
+from application import corrections as usecases
 from schema.corrections.types import Correction
-from schema.students import usecases as student_usecases
+from application import students as student_usecases
 
 
 @strawberry.type

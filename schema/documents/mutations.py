@@ -8,7 +8,7 @@ import strawberry
 
 from domain.text import MULTI_LINE, TEXT_CODES, clean_text
 from schema.context import Info
-from schema.documents import usecases
+from application import documents as usecases
 from schema.docs import describe_error
 from schema.documents.types import Document
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited

@@ -11,9 +11,9 @@ from domain.errors import DomainError
 from domain.evidence import may_read_fixity
 from schema.context import Info
 from schema.docs import STUDENT_NUMBER_ARG
-from schema.documents import usecases
+from application import documents as usecases
 from schema.documents.types import Document
-from schema.students import usecases as students
+from application import students as students
 
 
 @strawberry.type(description="One pass of the fixity audit (`scripts/evidence fixity`) over every stored file.")

@@ -14,7 +14,7 @@ from domain.errors import DomainError
 from domain.text import TEXT_CODES
 from schema.context import Info
 from schema.docs import describe_values
-from schema.documents import usecases
+from application import documents as usecases
 from schema.errors import ErrorCode
 
 EvidenceKindType = describe_values(

@@ -15,11 +15,11 @@ from domain.identity import ID_DOCUMENT_CODES
 from domain.text import MULTI_LINE, TEXT_CODES, identifier, optional_text
 from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
-from schema.students import usecases
+from application import students as usecases
 from schema.students.inputs import BasicDataInput, FlagsInput, GuardianInput, IdDocumentInput
 from schema.docs import describe_error
 from schema.students.types import Student
-from schema.students.usecases import Candidate, EnrolledElsewhereError
+from application.students import Candidate, EnrolledElsewhereError
 
 REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31号
 # What reading a dossier's input refuses: the identity document, and the text fields.

@@ -23,7 +23,7 @@ from schema.context import Info
 from schema.docs import STUDENT_NUMBER_ARG
 from schema.inputs import bad_input, check_area_code
 from schema.pagination import DEFAULT_PAGE_SIZE, FORWARD_ONLY, After, Connection, First, check_first, connection, decode_cursor
-from schema.students import usecases
+from application import students as usecases
 from schema.students.inputs import IdDocumentInput, StudentFilterInput
 from schema.students.mutations import DuplicateCandidate
 from schema.students.types import HistoryEntry, SectionType, SexType, Student, history_of

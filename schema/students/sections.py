@@ -19,7 +19,7 @@ from domain.ports import SectionSchema as DomainSectionSchema
 from domain.sections import ENTRY_CODES, SCHEMA_CODES, Section, check_schema, clean_entry, validate_entry
 from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
-from schema.students import usecases
+from application import students as usecases
 from schema.docs import describe_error
 from schema.students.types import SectionEntry, SectionType
 

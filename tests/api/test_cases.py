@@ -11,7 +11,7 @@ from api.app import s3_client, stores_of
 from api.settings import Settings
 from domain.calendar import WorkingCalendar
 from domain.workflows.definitions import TERM_STARTS, TRANSFER_WINDOW_DAYS
-from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
+from application.cases import escalate_overdue, remind_suspensions_ended
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
 from tests import scans

@@ -12,7 +12,7 @@ from typing import Any
 
 from api.app import s3_client, stores_of
 from api.settings import Settings
-from schema.cases.usecases import escalate_overdue, remind_suspensions_ended
+from application.cases import escalate_overdue, remind_suspensions_ended
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect

@@ -12,7 +12,7 @@ How the codes are found (`tests/codegraph.py`), statically:
   constructed; the code is a string literal or a module-level constant, or, for a subclass
   or factory, the literal its caller passes (or the parameter's default);
 - from the resolver of a mutation (its nested `body` included) every call is followed
-  within domain/, schema/, api/uploads.py and storage/scan_checks.py: names through the
+  within domain/, application/, schema/, api/uploads.py and storage/scan_checks.py: names through the
   module's imports (`usecases.enrol`, `from domain.access import require_writer`), classes
   to their `__init__`/`__post_init__`, a function passed as a value (`asyncio.to_thread(
   inspect, …)`) as if called, and a method of an object of unknown class to every indexed
@@ -50,8 +50,8 @@ import pytest
 from domain.error_codes import DESCRIPTIONS
 from tests.codegraph import CodeGraph
 
-PACKAGES = ("domain", "schema", "api", "storage", "scripts")
-FOLLOWED = ("domain", "schema")
+PACKAGES = ("domain", "application", "schema", "api", "storage", "scripts")
+FOLLOWED = ("domain", "application", "schema")
 FOLLOWED_FILES = ("api/uploads.py", "storage/scan_checks.py", "storage/check_pool.py")
 
 
@@ -85,7 +85,7 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
     ("domain.workflows.engine:open_case", "guard"): ("Definition.guards, " + WORKFLOW_DATA, _workflow_callables("guards")),
     ("domain.workflows.engine:open_case", "warn"): ("Definition.warnings, " + WORKFLOW_DATA, _workflow_callables("warnings")),
     ("domain.workflows.engine:_then_release", "effect"): ("a step's effect, " + WORKFLOW_DATA, _workflow_callables("effects")),
-    ("schema.cases.usecases:_write_effects", "effect"): ("the effects, " + WORKFLOW_DATA, _workflow_callables("effects")),
+    ("application.cases:_write_effects", "effect"): ("the effects, " + WORKFLOW_DATA, _workflow_callables("effects")),
     ("schema.errors:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
     ("schema.errors:fail", "error_type"): ("the mutation's error type: a Strawberry type; " + NO_CODES, tuple),
     ("schema.errors:fail", "extra"): ("extra error fields, named in the resolver (analysed there); " + NO_CODES, tuple),
@@ -95,7 +95,7 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
         "UNAUTHENTICATED, listed in NOT_DOMAIN_ERRORS), never a DomainError",
         tuple,
     ),
-    ("schema.context:_each", "fetch"): ("a store read behind a per-request loader (storage/); " + NO_CODES, tuple),
+    ("application.session:_each", "fetch"): ("a store read behind a per-request loader (storage/); " + NO_CODES, tuple),
 }
 
 # (caller, callee) edges that are never followed, with why the callee's refusal cannot
@@ -240,10 +240,10 @@ def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     from domain import access, calendar, codes, corrections, dossier, enrolment, evidence, identity, sections
     from domain import student_number, text
     from domain.workflows import definitions, engine
-    from schema.cases import usecases as cases
-    from schema.corrections import usecases as corrections_uc
-    from schema.documents import usecases as documents
-    from schema.students import usecases as students
+    from application import cases as cases
+    from application import corrections as corrections_uc
+    from application import documents as documents
+    from application import students as students
 
     role_gates = ("require_school_maintainer", "require_training_recorder", "require_school_registrar", "require_verifier")
     return [
@@ -272,24 +272,24 @@ def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         (("domain.workflows.engine:decide",), engine.DECIDE_CODES),
         (("domain.workflows.engine:withdraw",), engine.WITHDRAW_CODES),
         (_workflow_callables("guards")(), definitions.GUARD_CODES),
-        (("schema.students.usecases:school_in_scope",), students.SCHOOL_LOOKUP_CODES),
-        (("schema.students.usecases:student_in_scope",), students.LOOKUP_CODES),
-        (("schema.students.usecases:enrol",), students.ENROL_CODES),
-        (("schema.students.usecases:write_with_identity",), students.IDENTITY_WRITE_CODES),
-        (("schema.students.usecases:update",), students.UPDATE_CODES),
-        (("schema.students.usecases:verify",), students.VERIFY_CODES),
-        (("schema.cases.usecases:evidence_facts",), cases.EVIDENCE_LOOKUP_CODES),
-        (("schema.cases.usecases:case_in_scope",), cases.CASE_LOOKUP_CODES),
-        (("schema.cases.usecases:open_status_case",), cases.OPEN_CASE_CODES),
-        (("schema.cases.usecases:decide_case",), cases.DECIDE_CASE_CODES),
-        (("schema.cases.usecases:withdraw_case",), cases.WITHDRAW_CASE_CODES),
-        (("schema.corrections.usecases:correction_in_scope",), corrections_uc.CORRECTION_LOOKUP_CODES),
-        (("schema.corrections.usecases:request",), corrections_uc.REQUEST_CORRECTION_CODES),
-        (("schema.corrections.usecases:decide_step",), corrections_uc.DECIDE_CORRECTION_CODES),
-        (("schema.corrections.usecases:withdraw",), corrections_uc.WITHDRAW_CORRECTION_CODES),
-        (("schema.documents.usecases:authorise_upload",), documents.AUTHORISE_UPLOAD_CODES),
-        (("schema.documents.usecases:store",), documents.STORE_CODES),
-        (("schema.documents.usecases:set_legal_hold",), documents.SET_LEGAL_HOLD_CODES),
+        (("application.students:school_in_scope",), students.SCHOOL_LOOKUP_CODES),
+        (("application.students:student_in_scope",), students.LOOKUP_CODES),
+        (("application.students:enrol",), students.ENROL_CODES),
+        (("application.students:write_with_identity",), students.IDENTITY_WRITE_CODES),
+        (("application.students:update",), students.UPDATE_CODES),
+        (("application.students:verify",), students.VERIFY_CODES),
+        (("application.cases:evidence_facts",), cases.EVIDENCE_LOOKUP_CODES),
+        (("application.cases:case_in_scope",), cases.CASE_LOOKUP_CODES),
+        (("application.cases:open_status_case",), cases.OPEN_CASE_CODES),
+        (("application.cases:decide_case",), cases.DECIDE_CASE_CODES),
+        (("application.cases:withdraw_case",), cases.WITHDRAW_CASE_CODES),
+        (("application.corrections:correction_in_scope",), corrections_uc.CORRECTION_LOOKUP_CODES),
+        (("application.corrections:request",), corrections_uc.REQUEST_CORRECTION_CODES),
+        (("application.corrections:decide_step",), corrections_uc.DECIDE_CORRECTION_CODES),
+        (("application.corrections:withdraw",), corrections_uc.WITHDRAW_CORRECTION_CODES),
+        (("application.documents:authorise_upload",), documents.AUTHORISE_UPLOAD_CODES),
+        (("application.documents:store",), documents.STORE_CODES),
+        (("application.documents:set_legal_hold",), documents.SET_LEGAL_HOLD_CODES),
     ]
 
 
@@ -311,9 +311,9 @@ def test_the_business_lock_declares_what_it_raises_besides_a_caught_lookup() -> 
     """`another_business_open` looks the open business up and catches its NOT_FOUND; the
     graph does not subtract caught codes, so NOT_FOUND is the one code found beyond
     BUSINESS_CODES (see the module docstring)."""
-    from schema.students.usecases import BUSINESS_CODES
+    from application.students import BUSINESS_CODES
 
-    for key in ("schema.students.usecases:open_business", "schema.students.usecases:require_no_open_business"):
+    for key in ("application.students:open_business", "application.students:require_no_open_business"):
         codes, _ = followed().codes_from(key, _dynamic())
         assert codes == {*BUSINESS_CODES, "NOT_FOUND"}, (key, codes)
 

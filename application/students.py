@@ -46,7 +46,7 @@ from domain.student_number import (
     temporary_number,
     temporary_prefix,
 )
-from schema.context import Context
+from application.session import Session
 
 MAX_DAYS_AHEAD = 92  # registrars key in the autumn intake from June
 
@@ -77,7 +77,7 @@ class Candidate:
     row: StudentRow | None
 
 
-async def find_candidates(ctx: Context, probe: Probe, exclude_id: str | None) -> list[Candidate]:
+async def find_candidates(ctx: Session, probe: Probe, exclude_id: str | None) -> list[Candidate]:
     keys = match_keys(probe)
     scope = access.student_scope(ctx.account)
     found = [(d, k) for d, k in await ctx.stores.students.with_keys(keys) if d.id != exclude_id]
@@ -99,14 +99,14 @@ SCHOOL_LOOKUP_CODES = declared("NOT_FOUND")  # `school_in_scope`
 LOOKUP_CODES = declared(*NUMBER_CODES, "NOT_FOUND")  # `student_in_scope`
 
 
-async def school_in_scope(ctx: Context, code: str, field: str = "schoolCode") -> School:
+async def school_in_scope(ctx: Session, code: str, field: str = "schoolCode") -> School:
     school = await ctx.stores.schools.get(code, ctx.school_scope)
     if school is None:
         raise NotFound(field, "school")
     return school
 
 
-async def student_in_scope(ctx: Context, number: str) -> tuple[StudentRow, School]:
+async def student_in_scope(ctx: Session, number: str) -> tuple[StudentRow, School]:
     """The dossier by number (current or alias), if the caller may see it."""
     row = await ctx.stores.students.by_number(normalise_number(number), ctx.student_scope_key)
     if row is None:
@@ -138,7 +138,7 @@ ENROL_CODES = declared(
 )
 
 
-async def enrol(ctx: Context, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
+async def enrol(ctx: Session, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
     school = await school_in_scope(ctx, e.school_code)
     access.require_school_registrar(ctx.account, school)  # Art. 5, 6: the school establishes status
     check_grade(school.kind, e.grade)
@@ -206,7 +206,7 @@ UPDATE_CODES = declared(
 )
 
 
-async def update(ctx: Context, u: DossierUpdate) -> StudentRow:
+async def update(ctx: Session, u: DossierUpdate) -> StudentRow:
     row, school = await student_in_scope(ctx, u.number)
     access.require_school_registrar(ctx.account, school)
     before = row.dossier
@@ -252,7 +252,7 @@ async def update(ctx: Context, u: DossierUpdate) -> StudentRow:
     return StudentRow(replace(after, version=before.version + 1), tuple(missing_fields(after)))
 
 
-async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, school: School, change: Change) -> None:
+async def write_with_identity(ctx: Session, before: Dossier, after: Dossier, school: School, change: Change) -> None:
     """Write a changed dossier with its change of record; a new identity is claimed first
     (Art. 8) and the old claim released after, so that a failure in between never frees an
     identity still in use."""
@@ -274,7 +274,7 @@ async def write_with_identity(ctx: Context, before: Dossier, after: Dossier, sch
 VERIFY_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, "ALREADY_VERIFIED", "INCOMPLETE", "REASON_REQUIRED", "CONFLICT")
 
 
-async def verify(ctx: Context, number: str, approve: bool, note: str | None) -> StudentRow:
+async def verify(ctx: Session, number: str, approve: bool, note: str | None) -> StudentRow:
     """核准 (Art. 6): the supervising department verifies a new dossier or returns it."""
     row, school = await student_in_scope(ctx, number)
     access.require_verifier(ctx.account, school)
@@ -297,7 +297,7 @@ ANOTHER_BUSINESS_OPEN = "ANOTHER_BUSINESS_OPEN"
 BUSINESS_CODES = declared(ANOTHER_BUSINESS_OPEN)  # `open_business`, `require_no_open_business`
 
 
-async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None:
+async def open_business(ctx: Session, dossier_id: str, business_id: str) -> None:
     """One open business per student (the national system's 'another business is open')."""
     students = ctx.stores.students
     if await students.lock_business(dossier_id, business_id, ctx.stamp()):
@@ -312,7 +312,7 @@ async def open_business(ctx: Context, dossier_id: str, business_id: str) -> None
     raise await another_business_open(ctx, holder)
 
 
-async def require_no_open_business(ctx: Context, dossier: Dossier) -> None:
+async def require_no_open_business(ctx: Session, dossier: Dossier) -> None:
     """Say so first when another business is open, before judging the new request."""
     if dossier.open_business and await _business_open(ctx, dossier):
         raise await another_business_open(ctx, dossier.open_business)
@@ -329,9 +329,9 @@ class AnotherBusinessOpen(DomainError):
         self.business_kind = kind
 
 
-async def another_business_open(ctx: Context, holder: str | None) -> AnotherBusinessOpen:
-    from schema.cases.usecases import case_in_scope  # imports this module
-    from schema.corrections.usecases import correction_in_scope
+async def another_business_open(ctx: Session, holder: str | None) -> AnotherBusinessOpen:
+    from application.cases import case_in_scope  # imports this module
+    from application.corrections import correction_in_scope
 
     try:
         if holder and holder.startswith("case-"):
@@ -347,7 +347,7 @@ async def another_business_open(ctx: Context, holder: str | None) -> AnotherBusi
 STALE_BUSINESS = timedelta(minutes=2)  # a lock is taken before its case or correction is written
 
 
-async def _business_open(ctx: Context, dossier: Dossier) -> bool:
+async def _business_open(ctx: Session, dossier: Dossier) -> bool:
     """The dossier's business lock stands: its case or correction exists, or it was taken
     so recently that the request taking it may still be writing it."""
     business_id = dossier.open_business

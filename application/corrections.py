@@ -35,9 +35,9 @@ from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import EvidenceKind
 from domain.jurisdiction import School
 from domain.ports import Change, StudentRow
-from schema.context import Context
-from schema.students import usecases
-from schema.students.usecases import Candidate
+from application.session import Session
+from application import students as usecases
+from application.students import Candidate
 
 ANOTHER_BUSINESS_OPEN = usecases.ANOTHER_BUSINESS_OPEN
 
@@ -48,7 +48,7 @@ REQUEST_CORRECTION_CODES = declared(
 
 
 async def request(
-    ctx: Context, number: str, changes: CorrectionChanges, reason: str, evidence: tuple[str, ...]
+    ctx: Session, number: str, changes: CorrectionChanges, reason: str, evidence: tuple[str, ...]
 ) -> Correction:
     row, school = await usecases.student_in_scope(ctx, number)
     access.require_writer(ctx.account)
@@ -85,7 +85,7 @@ async def request(
 PROOF_KINDS = frozenset({EvidenceKind.HOUSEHOLD_REGISTER, EvidenceKind.STATUS_APPLICATION, EvidenceKind.APPROVAL_LETTER})
 
 
-async def _check_evidence(ctx: Context, dossier_id: str, evidence: tuple[str, ...]) -> None:
+async def _check_evidence(ctx: Session, dossier_id: str, evidence: tuple[str, ...]) -> None:
     """Each reference is a stored scan of this student (POST /uploads); one is the proof."""
     kinds = []
     for document_id in (e.strip() for e in evidence if e.strip()):
@@ -102,7 +102,7 @@ async def _check_evidence(ctx: Context, dossier_id: str, evidence: tuple[str, ..
 CORRECTION_LOOKUP_CODES = declared("NOT_FOUND")  # `correction_in_scope`
 
 
-async def correction_in_scope(ctx: Context, correction_id: str) -> Correction:
+async def correction_in_scope(ctx: Session, correction_id: str) -> Correction:
     found = await ctx.stores.corrections.get(correction_id)
     school = await ctx.loaders.school.load(found.school_code) if found else None
     if found is None or school is None or not access.student_scope(ctx.account).contains(school):
@@ -118,7 +118,7 @@ DECIDE_CORRECTION_CODES = declared(
 
 
 async def decide_step(
-    ctx: Context, correction_id: str, decision: Decision, comment: str | None
+    ctx: Session, correction_id: str, decision: Decision, comment: str | None
 ) -> tuple[Correction, StudentRow | None, list[Candidate]]:
     correction = await correction_in_scope(ctx, correction_id)
     school = await ctx.loaders.school.load(correction.school_code)
@@ -154,12 +154,12 @@ async def decide_step(
     return updated, None, []
 
 
-def require_decider_of_last_step(ctx: Context, school: School) -> None:
+def require_decider_of_last_step(ctx: Session, school: School) -> None:
     if not access.supervises(ctx.account, school):
         raise PermissionDenied("the school's supervising department decides this step", "WRONG_ACTOR")
 
 
-async def _apply(ctx: Context, correction: Correction) -> tuple[StudentRow | None, list[Candidate]]:
+async def _apply(ctx: Session, correction: Correction) -> tuple[StudentRow | None, list[Candidate]]:
     before = await ctx.stores.students.by_id(correction.dossier_id)
     assert before is not None
     if before.open_business != correction.id:
@@ -183,7 +183,7 @@ async def _apply(ctx: Context, correction: Correction) -> tuple[StudentRow | Non
 WITHDRAW_CORRECTION_CODES = declared(*CORRECTION_LOOKUP_CODES, *WRITER_CODES, *REQUESTER_CODES, "NOT_OPEN", "CONFLICT")
 
 
-async def withdraw(ctx: Context, correction_id: str) -> Correction:
+async def withdraw(ctx: Session, correction_id: str) -> Correction:
     correction = await correction_in_scope(ctx, correction_id)
     school = await ctx.loaders.school.load(correction.school_code)
     assert school is not None

@@ -38,8 +38,8 @@ from domain.ports import StudentRow
 from domain.student_number import normalise_number
 from domain.text import TEXT_CODES, optional_text
 from domain.workflows.engine import CaseState, Party, acts_as
-from schema.context import Context
-from schema.students import usecases as students
+from application.session import Session
+from application import students as students
 
 
 FILENAME_MAX = 255
@@ -71,7 +71,7 @@ AUTHORISE_UPLOAD_CODES = declared(
 
 
 async def authorise_upload(
-    ctx: Context,
+    ctx: Session,
     *,
     number: str,
     kind: str,
@@ -118,7 +118,7 @@ async def authorise_upload(
     )
 
 
-async def _case_party_upload(ctx: Context, number: str, case_id: str) -> tuple[StudentRow, School]:
+async def _case_party_upload(ctx: Session, number: str, case_id: str) -> tuple[StudentRow, School]:
     case = await ctx.stores.cases.get(case_id)
     row = await ctx.stores.students.by_number(normalise_number(number), None)
     if case is None or row is None or case.dossier_id != row.dossier.id or case.state is not CaseState.OPEN:
@@ -131,7 +131,7 @@ async def _case_party_upload(ctx: Context, number: str, case_id: str) -> tuple[S
     return row, school
 
 
-async def visible_school_of(ctx: Context, number: str) -> str | None:
+async def visible_school_of(ctx: Session, number: str) -> str | None:
     """The school of a student the caller may see, for auditing a refused upload; None
     when the number is unknown or outside the caller's scope (nothing is revealed)."""
     try:
@@ -159,7 +159,7 @@ STORE_CODES = declared("CONFLICT", "STORE_UNAVAILABLE")  # `store`
 
 
 async def store(
-    ctx: Context, target: UploadTarget, checked: CheckedFile, timings: dict[str, float] | None = None
+    ctx: Session, target: UploadTarget, checked: CheckedFile, timings: dict[str, float] | None = None
 ) -> tuple[Document, DocumentVersion]:
     """Write metadata PENDING, the bytes under lock, then mark STORED. `timings` (if given)
     receives the seconds spent in the object store and in the metadata writes."""
@@ -241,7 +241,7 @@ async def store(
     return replace(document, versions=(*earlier, current)), current
 
 
-async def document_in_scope(ctx: Context, document_id: str) -> Document:
+async def document_in_scope(ctx: Session, document_id: str) -> Document:
     """A document, if the caller may see its student now (R-E4): visibility follows the
     dossier (its current school, and the schools keeping a read-only copy), not the school
     that happened to upload it."""
@@ -261,7 +261,7 @@ class DownloadLink:
     sha256: str
 
 
-async def download_link(ctx: Context, document: Document, version: int | None, original: bool) -> DownloadLink:
+async def download_link(ctx: Session, document: Document, version: int | None, original: bool) -> DownloadLink:
     chosen = document.current if version is None else next((v for v in document.versions if v.version == version), None)
     if chosen is None or chosen.state is not DocumentState.STORED:
         raise NotFound("version", "document version")
@@ -284,7 +284,7 @@ async def download_link(ctx: Context, document: Document, version: int | None, o
 SET_LEGAL_HOLD_CODES = declared(*WRITER_CODES, *EVIDENCE_ROLE_CODES, "NOT_FOUND", "REASON_REQUIRED")
 
 
-async def set_legal_hold(ctx: Context, document_id: str, hold: bool, reason: str) -> Document:
+async def set_legal_hold(ctx: Session, document_id: str, hold: bool, reason: str) -> Document:
     access.require_writer(ctx.account)
     require_archivist(ctx.account)
     document = await document_in_scope(ctx, document_id)

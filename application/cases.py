@@ -42,8 +42,8 @@ from domain.workflows.engine import (
     open_case,
     withdraw as engine_withdraw,
 )
-from schema.context import Context, Stores
-from schema.students import usecases as students
+from application.session import Session, Stores
+from application import students as students
 
 EVERY_SCHOOL = SchoolScope(everything=True)
 
@@ -55,7 +55,7 @@ async def working_calendar(stores: Stores) -> WorkingCalendar:
 EVIDENCE_LOOKUP_CODES = declared("NOT_FOUND")  # `evidence_facts`
 
 
-async def evidence_facts(ctx: Context, dossier_id: str, ids: tuple[str, ...]) -> tuple[EvidenceFact, ...]:
+async def evidence_facts(ctx: Session, dossier_id: str, ids: tuple[str, ...]) -> tuple[EvidenceFact, ...]:
     """The documents offered as evidence: stored, and of this student."""
     facts = []
     for document_id in ids:
@@ -67,7 +67,7 @@ async def evidence_facts(ctx: Context, dossier_id: str, ids: tuple[str, ...]) ->
     return tuple(facts)
 
 
-async def _school(ctx: Context, code: str) -> School:
+async def _school(ctx: Session, code: str) -> School:
     school = await ctx.loaders.school.load(code)
     assert school is not None
     return school
@@ -80,7 +80,7 @@ OPEN_CASE_CODES = declared(
 
 
 async def open_status_case(
-    ctx: Context,
+    ctx: Session,
     *,
     kind: CaseKind,
     number: str,
@@ -132,7 +132,7 @@ async def open_status_case(
 CASE_LOOKUP_CODES = declared("NOT_FOUND")  # `case_in_scope`
 
 
-async def case_in_scope(ctx: Context, case_id: str) -> Case:
+async def case_in_scope(ctx: Session, case_id: str) -> Case:
     case = await ctx.stores.cases.get(case_id)
     if case is None:
         raise NotFound("id", "case")
@@ -152,7 +152,7 @@ DECIDE_CASE_CODES = declared(*CASE_LOOKUP_CODES, *WRITER_CODES, "NOT_OPEN", *DEC
 
 
 async def decide_case(
-    ctx: Context,
+    ctx: Session,
     case_id: str,
     decision: Decision,
     *,
@@ -201,7 +201,7 @@ async def decide_case(
     return await _apply_pending(ctx, updated)
 
 
-async def _apply_pending(ctx: Context, case: Case) -> tuple[Case, Dossier | None]:
+async def _apply_pending(ctx: Session, case: Case) -> tuple[Case, Dossier | None]:
     """Write the decided effects to the dossier (guarded by the dossier still naming this
     case as its business), then record on the case that they are written. Either write may
     be interrupted; the next decision on the case finishes the work, once."""
@@ -216,7 +216,7 @@ async def _apply_pending(ctx: Context, case: Case) -> tuple[Case, Dossier | None
     return case, dossier  # someone else recorded it meanwhile: the effects are idempotent
 
 
-async def _write_effects(ctx: Context, case: Case, effects: tuple[Any, ...]) -> Dossier | None:
+async def _write_effects(ctx: Session, case: Case, effects: tuple[Any, ...]) -> Dossier | None:
     before = await ctx.stores.students.by_id(case.dossier_id)
     assert before is not None
     if before.open_business != case.id:
@@ -254,7 +254,7 @@ def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, 
 WITHDRAW_CASE_CODES = declared(*CASE_LOOKUP_CODES, *WITHDRAW_CODES, "CONFLICT")
 
 
-async def withdraw_case(ctx: Context, case_id: str, reason: str | None) -> Case:
+async def withdraw_case(ctx: Session, case_id: str, reason: str | None) -> Case:
     case = await case_in_scope(ctx, case_id)
     withdrawn = engine_withdraw(DEFINITIONS[case.kind], case, ctx.account, now=datetime.now(UTC), reason=reason)
     if not await ctx.stores.cases.replace(case, withdrawn, ctx.stamp()):
