@@ -33,6 +33,9 @@ from openpyxl.utils import get_column_letter
 
 from domain.error_codes import declared
 from domain.errors import DomainError
+from domain.tables import Column, Row, Table
+
+__all__ = ["Column", "Row", "Table", "SheetOut", "read_table", "write_workbook", "SPREADSHEET_CODES"]
 
 SPREADSHEET_CODES = declared("SPREADSHEET_UNREADABLE", "SPREADSHEET_COLUMNS", "SPREADSHEET_TOO_MANY_ROWS")
 
@@ -40,31 +43,6 @@ MAX_UNCOMPRESSED = 64 * 1024 * 1024  # all members of an XLSX archive together
 MAX_MEMBERS = 2_000
 _EXACT_FLOAT_DIGITS = 15  # a float holds 15 significant decimal digits exactly
 _XLSX_MAGIC = b"PK\x03\x04"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column a reader understands: its key, the headers that name it, whether it must be there."""
-
-    key: str
-    headers: tuple[str, ...]
-    required: bool = False
-
-
-@dataclass
-class Row:
-    """One data row. `number` is the row as the spreadsheet shows it (1-based, header included)."""
-
-    number: int
-    values: dict[str, str]
-    problems: dict[str, str] = field(default_factory=dict)  # key -> what happened to the cell
-
-
-@dataclass(frozen=True)
-class Table:
-    rows: list[Row]
-    columns: tuple[str, ...]  # the keys found, in the file's order
-    ignored_headers: tuple[str, ...]  # headers no column answers to
 
 
 def _header_key(text: str) -> str:
