@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /uploads, /healthz, /readyz, /metrics.
+"""The Starlette application: /graphql, /uploads, /intake, /healthz, /readyz, /metrics.
 
 Metrics: with METRICS_TOKEN set, `/metrics` answers only a request bearing that token; with
 METRICS_PORT set, the metrics are also served on that port (on METRICS_HOST, default HOST),
@@ -29,6 +29,7 @@ from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
+from api.intake import IntakeJobs, intake_routes
 from api.settings import Settings
 from schema import build_schema
 from application.session import Stores
@@ -41,6 +42,7 @@ from storage.sweeps import FixityRunRepository
 from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
+from storage.intake import IntakeRepository
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
@@ -79,6 +81,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         cases=CaseRepository(collections, log, placement),
         calendar=CalendarRepository(collections, log),
         persisted_operations=PersistedOperationRepository(collections),
+        intake=IntakeRepository(collections),
     )
 
 
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
     checks = ScanCheckPool(settings.upload_check_workers)
+    intake_jobs = IntakeJobs(stores, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -156,7 +160,8 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
                 log.warning("metrics not exposed: set METRICS_TOKEN or METRICS_PORT")
             checks.start()
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
-            yield
+            async with intake_jobs.running_in_background():
+                yield
         finally:
             opened.clear()
             if metrics_server is not None:
@@ -215,10 +220,14 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
                 return http_error(401, "UNAUTHENTICATED", "the metrics need the metrics token", headers=UNAUTHENTICATED_HEADERS)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    intake = intake_routes(settings, stores, intake_jobs)
     app = Starlette(
         routes=[
             Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
             Route("/uploads", upload_endpoint(settings, stores, checks), methods=["POST"]),
+            Route("/intake", intake["upload"], methods=["POST"]),
+            Route("/intake/template.xlsx", intake["template"], methods=["GET"]),
+            Route("/intake/report.xlsx", intake["report"], methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         default=None, ge=1, le=64, description="processes that check uploads (default: the cores available)"
     )
     download_link_seconds: int = Field(default=300, ge=1, le=3600)
+    intake_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="largest bulk-intake spreadsheet")
+    intake_concurrency: int = Field(default=4, ge=1, le=32, description="rows of one intake job enrolled at once")
+    intake_stale_seconds: float = Field(
+        default=60, gt=0, le=3600, description="an intake run silent this long is taken over by another"
+    )
 
     jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256
     jwt_secret: SecretStr | None = None

@@ -28,6 +28,7 @@ from domain.ports import (
     DocumentStore,
     EvidenceObjects,
     FixityLog,
+    IntakeStore,
     PersistedOperationStore,
     SchoolStore,
     SectionStore,
@@ -55,6 +56,7 @@ class Stores:
     cases: CaseStore
     calendar: CalendarStore
     persisted_operations: PersistedOperationStore
+    intake: IntakeStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

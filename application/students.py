@@ -22,6 +22,7 @@ from domain.dossier import (
     check_dossier,
     mask_name,
     missing_fields,
+    normalised_class_name,
 )
 from domain.duplicates import Probe, match_keys, reasons
 from domain.enrolment import (
@@ -36,6 +37,7 @@ from domain.enrolment import (
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.identity import IdDocument
+from domain.text import identifier, optional_text
 from domain.jurisdiction import School
 from domain.ports import Change, EnrolledElsewhere, StudentRow
 from domain.student_number import (
@@ -130,6 +132,42 @@ class Enrolment:
     study_mode: str
     age_approval_reference: str | None
     confirm_not_duplicate: bool
+
+
+REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31号
+
+
+def enrolment(
+    *,
+    school_code: str,
+    id_document: IdDocument,
+    basic: BasicData,
+    guardians: tuple[Guardian, ...],
+    flags: Flags,
+    grade: int,
+    class_name: str,
+    entry_date: date,
+    entry_way: str,
+    study_mode: str,
+    age_approval_reference: str | None,
+    confirm_not_duplicate: bool,
+) -> Enrolment:
+    """An enrolment in its one spelling, however it was keyed in (the `enrollStudent` form
+    or a row of a bulk intake): identifiers normalised, free text cleaned."""
+    return Enrolment(
+        school_code=identifier(school_code),
+        id_document=id_document,
+        basic=basic,
+        guardians=guardians,
+        flags=flags,
+        grade=grade,
+        class_name=normalised_class_name(class_name),
+        entry_date=entry_date,
+        entry_way=identifier(entry_way),
+        study_mode=identifier(study_mode),
+        age_approval_reference=optional_text("ageApprovalReference", age_approval_reference, max_length=REFERENCE_MAX),
+        confirm_not_duplicate=confirm_not_duplicate,
+    )
 
 
 ENROL_CODES = declared(

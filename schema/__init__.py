@@ -25,6 +25,7 @@ from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
 from schema.nul_guard import RefuseNul
+from schema.intake.queries import IntakeQueries
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations
@@ -52,7 +53,8 @@ VALIDATION_CACHE_SIZE = 512
     "null or absent, exactly as if it did not exist."
 )
 class Query(
-    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries
+    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries,
+    IntakeQueries,
 ):
     pass
 

@@ -39,6 +39,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "transitions": [
         IndexModel([("aggregate_id", ASCENDING), ("aggregate", ASCENDING)], name="aggregate"),
         IndexModel([("aggregate", ASCENDING), ("day", ASCENDING)], name="aggregate_day"),
+        # What a request created: a resumed bulk intake finds a row's dossier by it.
+        IndexModel([("request_id", ASCENDING), ("aggregate", ASCENDING), ("version", ASCENDING)], name="request"),
     ],
     "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
     "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
@@ -58,6 +60,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("started_at", DESCENDING)], name="started"),
         IndexModel([("finished_at", ASCENDING), ("started_at", DESCENDING)], name="unfinished"),
     ],
+    # Bulk intake: a job's rows, claims, runs and results by job; a school's jobs; unfinished jobs.
+    "intake_jobs": [
+        IndexModel([("school_code", ASCENDING), ("_id", ASCENDING)], name="school"),
+        IndexModel([("state", ASCENDING), ("_id", ASCENDING)], name="state"),
+    ],
+    "intake_rows": [IndexModel([("job_id", ASCENDING), ("_id", ASCENDING)], name="job")],
+    "intake_runs": [IndexModel([("job_id", ASCENDING)], name="job")],
+    "intake_claims": [IndexModel([("job_id", ASCENDING)], name="job")],
+    "intake_results": [IndexModel([("job_id", ASCENDING), ("_id", ASCENDING)], name="job")],
     "section_entries": [
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),

@@ -44,6 +44,11 @@ class Collections:
     calendar_years: AsyncCollection[Doc]
     reminders: AsyncCollection[Doc]
     persisted_operations: AsyncCollection[Doc]
+    intake_jobs: AsyncCollection[Doc]
+    intake_rows: AsyncCollection[Doc]
+    intake_runs: AsyncCollection[Doc]
+    intake_claims: AsyncCollection[Doc]
+    intake_results: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -68,4 +73,9 @@ class Collections:
             calendar_years=db["calendar_years"],
             reminders=db["reminders"],
             persisted_operations=db["persisted_operations"],
+            intake_jobs=db["intake_jobs"],
+            intake_rows=db["intake_rows"],
+            intake_runs=db["intake_runs"],
+            intake_claims=db["intake_claims"],
+            intake_results=db["intake_results"],
         )

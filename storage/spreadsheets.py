@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import openpyxl
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -189,7 +189,8 @@ def _literal(cell: Cell, value: object) -> None:
     if isinstance(value, (int, float, date, datetime)) and not isinstance(value, bool):
         cell.value = value
         return
-    cell.value = str(value)
+    # XML 1.0 cannot hold most control characters (openpyxl refuses them): each is shown as U+FFFD.
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
     cell.data_type = "s"  # never a formula, whatever the text starts with
 
 

@@ -438,6 +438,12 @@ class StudentRepository:
             if await self.replace(current, replace(current, open_business=None, open_business_since=None), stamp, None):
                 return
 
+    async def created_under(self, request_id: str) -> Dossier | None:
+        """The dossier whose first version was claimed under this request id, brought up to
+        its log (a writer stopped after its claim leaves the projection behind)."""
+        entry = await self._log_entries.find_one({"request_id": request_id, "aggregate": AGGREGATE, "version": 1})
+        return await self.by_id(entry["aggregate_id"]) if entry else None
+
     # -- history ----------------------------------------------------------------------
     async def history(self, dossier_id: str) -> list[HistoryEntry]:
         """The changes of record, oldest first: the log entries that carry one."""

@@ -21,7 +21,6 @@ from schema.docs import describe_error
 from schema.students.types import Student
 from application.students import Candidate, EnrolledElsewhereError
 
-REFERENCE_MAX = 100  # an approval letter's number, e.g. 金教学〔2026〕31号
 # What reading a dossier's input refuses: the identity document, and the text fields.
 DOSSIER_INPUT_CODES = declared(*ID_DOCUMENT_CODES, *TEXT_CODES)
 
@@ -204,20 +203,18 @@ class StudentMutations:
         ctx = info.context
 
         async def body() -> Outcome[EnrollStudentSuccess]:
-            enrolment = usecases.Enrolment(
-                school_code=identifier(input.school_code),
+            enrolment = usecases.enrolment(
+                school_code=input.school_code,
                 id_document=input.id_document.to_domain(),
                 basic=input.basic.to_domain(),
                 guardians=tuple(g.to_domain(i) for i, g in enumerate(input.guardians)),
                 flags=input.flags.to_domain() if input.flags else FlagsInput().to_domain(),
                 grade=input.grade,
-                class_name=normalised_class_name(input.class_name),
+                class_name=input.class_name,
                 entry_date=input.entry_date,
-                entry_way=identifier(input.entry_way),
-                study_mode=identifier(input.study_mode),
-                age_approval_reference=optional_text(
-                    "ageApprovalReference", input.age_approval_reference, max_length=REFERENCE_MAX
-                ),
+                entry_way=input.entry_way,
+                study_mode=input.study_mode,
+                age_approval_reference=input.age_approval_reference,
                 confirm_not_duplicate=input.confirm_not_duplicate,
             )
             row, candidates = await usecases.enrol(ctx, enrolment)

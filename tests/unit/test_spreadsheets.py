@@ -117,3 +117,10 @@ def test_written_text_is_never_a_formula_and_highlights_show() -> None:
     # and it reads back through the reader
     table = read_table(data, (Column("v", ("值",), required=True),), max_rows=10)
     assert [r.values["v"] for r in table.rows] == hostile
+
+
+def test_control_characters_keyed_into_a_csv_still_make_a_report() -> None:
+    table = read_table("姓名\n王\x07明\n".encode(), COLUMNS, max_rows=10)
+    data = write_workbook([SheetOut("报告", ["姓名"], [[r.values["name"]] for r in table.rows])])
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None and sheet.cell(2, 1).value == "王\ufffd明"
