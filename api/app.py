@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql, /uploads, /intake, /healthz, /readyz, /metrics.
+"""The Starlette application: /graphql, /uploads, /intake, /healthz, /readyz, /metrics, and
+in development the GraphiQL explorer's files at /graphql/assets/ (api/explorer/).
 
 Metrics: with METRICS_TOKEN set, `/metrics` answers only a request bearing that token; with
 METRICS_PORT set, the metrics are also served on that port (on METRICS_HOST, default HOST),
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.errors import UNAUTHENTICATED_HEADERS, http_error, is_database_unavailable
+from api.explorer.page import Explorer
 from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
@@ -183,7 +185,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         stores=stores,
         page_size_max=settings.page_size_max,
         persisted=PersistedOperations(settings.persisted_operations, lambda: stores().persisted_operations),
-        graphql_ide="graphiql" if settings.is_development else None,
+        graphql_ide=None,  # the development explorer is our own page, api/explorer/
         allow_queries_via_get=False,
     )
 
@@ -221,9 +223,13 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     intake = intake_routes(settings, stores, intake_jobs)
+    explorer = Explorer(settings) if settings.is_development else None
+    explorer_routes = [Route("/graphql/assets/{name}", explorer.asset, methods=["GET"])] if explorer else []
+
     app = Starlette(
         routes=[
-            Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores), methods=["GET", "POST"]),
+            Route("/graphql", AuthenticatedGraphQL(graphql, settings, stores, explorer), methods=["GET", "POST"]),
+            *explorer_routes,
             Route("/uploads", upload_endpoint(settings, stores, checks), methods=["POST"]),
             Route("/intake", intake["upload"], methods=["POST"]),
             Route("/intake/template.xlsx", intake["template"], methods=["GET"]),

@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from api.auth import Authenticator, InvalidToken
+from api.explorer.page import Explorer
 from api.errors import UNAUTHENTICATED_HEADERS, graphql_error
 from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
@@ -89,11 +90,18 @@ class AuthenticatedGraphQL:
     """Every GraphQL request carries a valid bearer token naming an enabled account, or it
     is answered 401 before any resolver runs; its body is at most GRAPHQL_MAX_BODY_BYTES
     (413). In development, a browser GET of the page itself receives the GraphiQL explorer
-    (which then sends the token you paste)."""
+    (api/explorer/page.py); elsewhere there is no explorer and that GET is answered 401."""
 
-    def __init__(self, graphql: GraphQL[Context, None], settings: Settings, stores: Callable[[], Stores]) -> None:
+    def __init__(
+        self,
+        graphql: GraphQL[Context, None],
+        settings: Settings,
+        stores: Callable[[], Stores],
+        explorer: Explorer | None = None,
+    ) -> None:
         self.graphql = graphql
         self.settings = settings
+        self.explorer = explorer if settings.is_development else None
         self.stores = stores
         self.authenticate = Authenticator(settings)
         self.max_body = settings.graphql_max_body_bytes
@@ -103,12 +111,8 @@ class AuthenticatedGraphQL:
             await Response(status_code=404)(scope, receive, send)
             return
         request = Request(scope, receive)
-        if (
-            self.settings.is_development
-            and request.method == "GET"
-            and "text/html" in request.headers.get("accept", "")
-        ):
-            await (await self.graphql.render_graphql_ide(request))(scope, receive, send)
+        if self.explorer is not None and request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            await (await self.explorer.page(request))(scope, receive, send)
             return
         too_large = graphql_error(413, "PAYLOAD_TOO_LARGE", f"the request body is larger than {self.max_body} bytes")
         declared = request.headers.get("content-length", "")

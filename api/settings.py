@@ -108,6 +108,10 @@ class Settings(BaseSettings):
 
     persisted_operations: PersistedOperationsMode = PersistedOperationsMode.ALLOW
 
+    explorer_assets_dir: Path | None = Field(
+        default=None, description="GraphiQL's files for the development explorer (default: ~/.cache/xueji-archive/explorer)"
+    )
+
     def replace(self, **changes: object) -> Settings:
         """A validated copy with some values changed."""
         return type(self)(**{**self.model_dump(), **changes})

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Everything a fresh machine (Python 3.11+, Go, apt-get) needs before serving or testing:
-# libmagic, PostgreSQL's server binaries, uv, the locked Python environment in .venv, and
-# the FerretDB binary.
+# libmagic, PostgreSQL's server binaries, uv, the locked Python environment in .venv, the
+# FerretDB binary, and the development explorer's GraphiQL files (with npm, when it is
+# there). `--browser` also installs Debian's chromium, for the explorer's browser test.
 set -euo pipefail
+browser=""
+[ "${1:-}" != "--browser" ] || browser=1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
@@ -43,3 +46,15 @@ fi
 UV_PYTHON_DOWNLOADS=never "${uv[@]}" sync --frozen --quiet >&2
 
 "$root/scripts/lib/install-ferretdb.sh" >/dev/null
+
+# GraphiQL's files, pinned in api/explorer/assets.json and checked against it, kept in the
+# cache beside FerretDB: the explorer never loads anything from a CDN. Serving works
+# without them (the page then says how to fetch them).
+if ! .venv/bin/python -m scripts.explorer_assets_cmd; then
+  echo "warning: the explorer's GraphiQL files were not fetched; /graphql in a browser says how" >&2
+fi
+
+if [ -n "$browser" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (the explorer's browser test)..." >&2
+  apt_install chromium
+fi
