@@ -11,26 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
 from api.auth import mint_token
+from bench.api_process import running_api
 from api.settings import Settings
 from domain.identity import mod11_check_digit
 from domain.persisted import document_hash
-from scripts.init_cmd import s3_admin_client
-from storage.embedded import EmbeddedServices, free_port
-from storage.setup import prepare
 
 SCHOOL = "query School($code: String!) { school(code: $code) { code name kind ownership areaCode supervisorCode } }"
 DOSSIER = """query Dossier($number: String!) {
@@ -49,18 +40,6 @@ REGISTER = """mutation R($documents: [PersistedOperationInput!]!) {
   registerPersistedOperations(input: { documents: $documents }) { __typename ... on RegisterPersistedOperationsSuccess { registered } }
 }"""
 ENROL = "mutation($i: EnrollStudentInput!) { enrollStudent(input: $i) { ... on EnrollStudentSuccess { student { number } } } }"
-
-
-def serve() -> None:
-    """The API alone in this process, configured from the environment."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.logging import configure_logging
-
-    configure_logging("WARNING")
-    settings = Settings()
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None, access_log=False)
 
 
 async def load(url: str, token: str, body: Mapping[str, object], count: int, concurrency: int) -> tuple[float, list[float]]:
@@ -83,63 +62,14 @@ async def load(url: str, token: str, body: Mapping[str, object], count: int, con
         return time.perf_counter() - started, latencies
 
 
-def _searchable(path: Path) -> Path:
-    path.chmod(0o711)  # PostgreSQL runs as `postgres` when we are root
-    return path
-
-
 def main() -> None:
-    if "--serve" in sys.argv:
-        serve()
-        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(_searchable(Path(tmp))) as ep:
-        settings = Settings(
-            app_env="test",
-            mongodb_uri=ep.mongodb_uri,
-            s3_endpoint=ep.s3_endpoint,
-            s3_access_key=ep.s3_access_key,
-            s3_secret_key=SecretStr(ep.s3_secret_key),
-            s3_admin_access_key=ep.s3_admin_access_key,
-            s3_admin_secret_key=SecretStr(ep.s3_admin_secret_key),
-            jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-            port=free_port(),
-        )
-        assert settings.mongodb_uri is not None and settings.jwt_secret is not None
-        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings), settings.s3_evidence_bucket, demo=True))
-        env = {
-            **os.environ,
-            "APP_ENV": "test",
-            "PORT": str(settings.port),
-            "MONGODB_URI": settings.mongodb_uri,
-            "MONGODB_DATABASE": settings.mongodb_database,
-            "S3_ENDPOINT": ep.s3_endpoint,
-            "S3_ACCESS_KEY": ep.s3_access_key,
-            "S3_SECRET_KEY": ep.s3_secret_key,
-            "JWT_SECRET": settings.jwt_secret.get_secret_value(),
-            "PERSISTED_OPERATIONS": "allow",
-        }
-        server = subprocess.Popen([sys.executable, "-m", "bench.persisted_operations", "--serve"], env=env)
-        url = f"http://127.0.0.1:{settings.port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the API did not start")
-                time.sleep(0.1)
-            rows = run(url, settings, args)
-        finally:
-            server.terminate()
-            server.wait(15)
+    with running_api({"PERSISTED_OPERATIONS": "allow"}) as (url, settings):
+        rows = run(url, settings, args)
 
     print(f"\n{args.requests} requests per run, concurrency {args.concurrency}, {args.rounds} runs per way, one API process\n")
     print("| query | sent as | req/s | median ms | p95 ms | id / text |")
