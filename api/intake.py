@@ -44,7 +44,6 @@ OUTCOME_LABEL = {
     IntakeOutcome.REFUSED: "未通过",
     IntakeOutcome.NEEDS_REVIEW: "待核查（疑似重复）",
 }
-WATCH_EVERY = 15.0  # seconds between looks for jobs whose run stopped
 
 
 class IntakeJobs:
@@ -55,6 +54,7 @@ class IntakeJobs:
         self.stores = stores
         self.stale_after = timedelta(seconds=settings.intake_stale_seconds)
         self.concurrency = settings.intake_concurrency
+        self.watch_every = settings.intake_watch_seconds
         self.page_size_max = settings.page_size_max
         self.running: dict[str, asyncio.Task[bool]] = {}
 
@@ -80,7 +80,7 @@ class IntakeJobs:
                     self.schedule(job.id)
             except Exception as e:  # noqa: BLE001 - a database outage: look again later
                 log.warning("intake watchdog", error=repr(e))
-            await asyncio.sleep(min(WATCH_EVERY, self.stale_after.total_seconds()))
+            await asyncio.sleep(self.watch_every)
 
     @contextlib.asynccontextmanager
     async def running_in_background(self) -> AsyncIterator[None]:

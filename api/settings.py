@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     intake_stale_seconds: float = Field(
         default=60, gt=0, le=3600, description="an intake run silent this long is taken over by another"
     )
+    intake_watch_seconds: float = Field(
+        default=15, gt=0, le=86400, description="how often each API process looks for intake jobs whose run stopped"
+    )
 
     jwt_algorithm: JwtAlgorithm = JwtAlgorithm.HS256
     jwt_secret: SecretStr | None = None

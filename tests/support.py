@@ -84,6 +84,10 @@ def settings_for(endpoints: Endpoints, **overrides: Any) -> Settings:
         "s3_secure": os.environ.get("S3_SECURE", "false") == "true",
         "s3_evidence_bucket": f"xueji-test-{suffix}",
         "jwt_secret": SecretStr(secrets.token_urlsafe(48)),
+        # No periodic database reads in the background of the shared test API: property
+        # tests (hypothesis) refuse draws during which another thread used `random`, as
+        # PyMongo's server selection does. The watchdog has its own test (test_intake.py).
+        "intake_watch_seconds": 3600,
         **overrides,
     }
     return Settings(**values)

@@ -9,10 +9,11 @@ import asyncio
 import hashlib
 import io
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import openpyxl
 import pytest
 
@@ -25,7 +26,8 @@ from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
 from storage.spreadsheets import read_table
 from tests.factories import ENROL, enrolment, resident_id, school_age_birth, unique_name
-from tests.support import GraphQLClient
+from storage.embedded import Endpoints
+from tests.support import ApiServer, GraphQLClient, settings_for
 
 WEIWU = "2141010501"  # a primary school in 金水区; weiwu.registrar keys in its students
 FUNIU = "2141010201"
@@ -319,3 +321,32 @@ def test_a_run_stopped_half_way_resumes_and_enrols_every_row_exactly_once(settin
     assert len(set(numbers)) == 60
     created = db.transitions.count_documents({"aggregate": "student", "version": 1, "request_id": {"$regex": "^intake-" + job_id.split(":")[1][:16]}})
     assert created == 60 and job["counts"]["enrolled"] == 60
+
+
+def test_a_job_whose_run_stopped_is_taken_over_by_the_watchdog_of_a_running_api(endpoints: Endpoints) -> None:
+    """A job left RUNNING with a silent run (its process was killed) is finished by any
+    API process's watchdog once the run is stale."""
+    server = ApiServer(settings_for(endpoints, intake_watch_seconds=0.2, intake_stale_seconds=0.5)).start()
+    try:
+        settings = server.settings
+        data = workbook([row(), row()])
+        sha = hashlib.sha256(data).hexdigest()
+
+        async def abandoned() -> None:
+            assert settings.mongodb_uri is not None
+            client = connect(settings.mongodb_uri)
+            try:
+                stores = stores_of(Collections.of(client[settings.mongodb_database]), EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket))
+                account = await stores.accounts.get("weiwu.registrar")
+                assert account is not None
+                job, _ = await intake.start(Session.open(Actor(account, "test"), stores), WEIWU, "a.xlsx", sha, read_table(data, INTAKE_COLUMNS, max_rows=10))
+                assert await stores.intake.claim_run(job.id, 1, datetime.now(UTC))  # a run that then died
+            finally:
+                await client.close()
+
+        asyncio.run(abandoned())
+        with httpx.Client(base_url=server.base_url, timeout=30) as http:
+            job = finished(GraphQLClient(http, settings), f"{WEIWU}:{sha}", timeout=60)
+        assert job["counts"]["enrolled"] == 2
+    finally:
+        server.stop()
