@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from strawberry.dataloader import DataLoader
+
 from application import students
 from application.session import Actor, Loaders, Session, Stores
 from domain import access, codes
@@ -361,6 +363,10 @@ async def run(stores: Stores, job_id: str, *, stale_after: timedelta, concurrenc
     pending = [r for r in await stores.intake.rows(job_id) if r.number not in done]
     loaders = Loaders.create(stores)
     gate = asyncio.Semaphore(concurrency)
+    # Claims and results of the rows in flight go to the database together: each row still
+    # waits for its own claim, and is done when its own result is written.
+    claims: DataLoader[int, bool] = DataLoader(load_fn=lambda rows: stores.intake.claim_rows(job_id, rows, number), cache=False)
+    records: DataLoader[IntakeResult, bool] = DataLoader(load_fn=stores.intake.record_many, cache=False)
 
     async def group(rows: list[Row]) -> None:
         async with gate:
@@ -371,9 +377,9 @@ async def run(stores: Stores, job_id: str, *, stale_after: timedelta, concurrenc
         actor = Actor(account, f"intake-{job.file_sha256[:16]}-{row.number}")
         session = Session(actor=actor, stores=stores, loaders=loaders, page_size_max=page_size_max)
         interrupted = row.number in claimed  # by a run that stopped: the row may have got as far as its dossier
-        if not interrupted and not await stores.intake.claim_row(job_id, row.number, number):
+        if not interrupted and not await claims.load(row.number):
             return  # claimed meanwhile by a run that is still alive: it records the row
-        await stores.intake.record(await intake_row(session, job, row, interrupted=interrupted))
+        await records.load(await intake_row(session, job, row, interrupted=interrupted))
 
     async def beat() -> None:
         while True:

@@ -102,8 +102,8 @@ LOOKUP_CODES = declared(*NUMBER_CODES, "NOT_FOUND")  # `student_in_scope`
 
 
 async def school_in_scope(ctx: Session, code: str, field: str = "schoolCode") -> School:
-    school = await ctx.stores.schools.get(code, ctx.school_scope)
-    if school is None:
+    school = await ctx.loaders.school.load(code)  # read once per request (or per intake job)
+    if school is None or not ctx.school_scope.contains(school):
         raise NotFound(field, "school")
     return school
 

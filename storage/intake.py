@@ -63,6 +63,18 @@ def _result_of(doc: Doc) -> IntakeResult:
     )
 
 
+def _result_doc(result: IntakeResult) -> Doc:
+    return {
+        "_id": _row_id(result.job_id, result.row),
+        "job_id": result.job_id,
+        "row": result.row,
+        "outcome": result.outcome.value,
+        "number": result.number,
+        "problems": [{"column": p.column, "code": p.code, "message": p.message} for p in result.problems],
+        "candidates": list(result.candidates),
+    }
+
+
 class IntakeRepository:
     def __init__(self, collections: Collections) -> None:
         self._jobs = collections.intake_jobs
@@ -124,28 +136,16 @@ class IntakeRepository:
     async def heartbeat(self, job_id: str, run: int, at: datetime) -> None:
         await self._runs.update_one({"_id": f"{job_id}:{run:04d}"}, {"$set": {"heartbeat_at": at}})
 
-    async def claim_row(self, job_id: str, row: int, run: int) -> bool:
-        try:
-            await self._claims.insert_one({"_id": _row_id(job_id, row), "job_id": job_id, "row": row, "run": run})
-        except DuplicateKeyError:
-            return False
-        return True
+    async def claim_rows(self, job_id: str, rows: Sequence[int], run: int) -> list[bool]:
+        """Claim many rows in one write; for each, whether this call claimed it."""
+        refused = await insert_unordered(self._claims, [{"_id": _row_id(job_id, r), "job_id": job_id, "row": r, "run": run} for r in rows])
+        return [i not in refused for i in range(len(rows))]
 
-    async def record(self, result: IntakeResult) -> bool:
-        doc = {
-            "_id": _row_id(result.job_id, result.row),
-            "job_id": result.job_id,
-            "row": result.row,
-            "outcome": result.outcome.value,
-            "number": result.number,
-            "problems": [{"column": p.column, "code": p.code, "message": p.message} for p in result.problems],
-            "candidates": list(result.candidates),
-        }
-        try:
-            await self._results.insert_one(doc)
-        except DuplicateKeyError:
-            return False
-        return True
+    async def record_many(self, results: Sequence[IntakeResult]) -> list[bool]:
+        """Record many results in one write; for each, whether it was the first."""
+        refused = await insert_unordered(self._results, [_result_doc(r) for r in results])
+        return [i not in refused for i in range(len(results))]
+
 
     async def finish(self, job_id: str, state: IntakeState, at: datetime) -> None:
         await self._jobs.update_one({"_id": job_id}, {"$set": {"state": state.value, "finished_at": at}})
