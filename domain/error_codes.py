@@ -147,7 +147,7 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "SPREADSHEET_TOO_MANY_ROWS": "The file has more rows than one upload takes (the message gives the limit); split "
     "it into several files.",
     # -- official lists and accounts (domain/reference_lists.py, domain/access.py, Art. 2, 3, 21, 22)
-    "ROWS_REFUSED": "Some rows of the list are refused (`report.rows` gives each one's column, code and message; "
+    "ROWS_REFUSED": "Some rows of the list are refused (`refusedList.rows` gives each one's column, code and message; "
     "`field` names the first); nothing was written. Correct those rows and import the list again.",
     "DUPLICATE_ROW": "The list names this code on an earlier row already; keep one row per code.",
     "UNKNOWN_SCHOOL_KIND": "Not a kind of school these rules apply to (Art. 2): 小学, 初级中学, 九年一贯制学校, "

@@ -41,7 +41,7 @@ class ImportAreasError:
     field: str | None
     message: str
     code: ImportAreasErrorCode
-    report: ListImportReport | None = strawberry.field(description=REPORT)
+    refused_list: ListImportReport | None = strawberry.field(description=REPORT)
 
 
 @strawberry.type(description="The list was loaded; the report says what each row did.")
@@ -54,7 +54,7 @@ class ImportSchoolsError:
     field: str | None
     message: str
     code: ImportSchoolsErrorCode
-    report: ListImportReport | None = strawberry.field(description=REPORT)
+    refused_list: ListImportReport | None = strawberry.field(description=REPORT)
 
 
 ImportAreasResult = Annotated[
@@ -70,9 +70,9 @@ describe_error(ImportSchoolsError, "importSchools")
 
 
 def report_of(error: DomainError) -> dict[str, Any]:
-    """The report a ROWS_REFUSED error carries, for the error type's `report` field."""
+    """The report a ROWS_REFUSED error carries, for the error type's `refusedList` field."""
     report = getattr(error, "report", None)
-    return {"report": ListImportReport.of(report) if isinstance(report, ListReport) else None}
+    return {"refused_list": ListImportReport.of(report) if isinstance(report, ListReport) else None}
 
 
 def audit_details(report: ListReport, source: str | None) -> dict[str, Any]:

@@ -78,10 +78,15 @@ def _finish(
 
 
 def _code_of(text: str, problems: tuple[RowProblem, ...]) -> str | None:
-    """A refused row's code, unless the code itself is what is wrong with it."""
+    """A row's code as normalised, unless the code itself is what is wrong with it."""
     if any(p.column == "code" and p.code != "DUPLICATE_ROW" for p in problems):
         return None
     return identifier(text)
+
+
+def _codes(rows: Sequence[AreaRow | SchoolRow], checked: Sequence[object]) -> list[tuple[int, str | None]]:
+    """(row, code) of every row whose code is valid, whatever else is wrong with it."""
+    return [(r.row, _code_of(r.code, c if isinstance(c, tuple) else ())) for r, c in zip(rows, checked)]
 
 
 async def import_areas(
@@ -89,7 +94,7 @@ async def import_areas(
 ) -> ListReport:
     """A GB/T 2260 list: new areas created, renamed ones versioned (AREA_RENAMED)."""
     checked = [check_area_row(r) for r in rows]
-    duplicates = refuse_duplicates([(r.row, c.code if isinstance(c, Area) else None) for r, c in zip(rows, checked)])
+    duplicates = refuse_duplicates(_codes(rows, checked))
     stored = {a.code: a for a in await areas.list()}
     reports: list[RowReport] = []
     new: list[Area] = []
@@ -134,7 +139,7 @@ async def import_schools(
     """A school list: new schools created, changed ones versioned (SCHOOL_RENAMED, …)."""
     known = {a.code for a in await areas.list()}
     checked = [check_school_row(r, known) for r in rows]
-    duplicates = refuse_duplicates([(r.row, c.code if isinstance(c, School) else None) for r, c in zip(rows, checked)])
+    duplicates = refuse_duplicates(_codes(rows, checked))
     valid = [c for c in checked if isinstance(c, School)]
     stored = {s.code: s for province in sorted({s.province_code for s in valid}) for s in await schools.in_area(province)}
     reports: list[RowReport] = []
