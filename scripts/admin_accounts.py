@@ -38,7 +38,7 @@ async def create_admin(settings: Settings) -> int:
             print(f"the admin {existing.login} ({existing.name}) exists already; nothing changed")
             return 0
         if existing is not None:
-            state = "a disabled admin" if existing.role is Role.ADMIN else f"a {existing.role.value} account"
+            state = "a disabled admin" if existing.role is Role.ADMIN else f"an account of role {existing.role.value}"
             print(f"the login {existing.login} belongs to {state}; nothing changed")
             return 1
         try:

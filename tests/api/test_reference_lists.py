@@ -158,7 +158,7 @@ def test_a_school_missing_from_a_later_list_is_reported_and_kept(client: GraphQL
 
 
 def test_a_refused_row_refuses_the_list_and_writes_nothing(client: GraphQLClient, store: Any, loaded: None) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": "2141108101", "name": "禹州市新建小学", "kind": "小学", "ownership": "公办", "areaCode": "411081"},
         {"code": "2141108102", "name": "禹州市完全中学", "kind": "完全中学", "ownership": "公立", "areaCode": "411081"},
         {**SCHOOLS[0], "row": None},
