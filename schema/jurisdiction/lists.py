@@ -11,8 +11,10 @@ Records stored under the list's areas that it does not name are reported, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from domain.access import area_contains
 from domain.error_codes import declared
@@ -38,6 +40,8 @@ from domain.reference_lists import (
 from domain.text import TEXT_CODES, identifier, optional_text
 
 # What a list request itself can be refused for (the rows' own codes are in the report).
+T = TypeVar("T")
+
 LIST_REQUEST_CODES = declared("NOTHING_TO_CHANGE", "DATE_IN_FUTURE", *TEXT_CODES)
 LIST_ROWS_CODES = declared("ROWS_REFUSED")  # `import_areas`, `import_schools`
 IMPORT_LIST_CODES = declared(*LIST_REQUEST_CODES, *LIST_ROWS_CODES)
@@ -52,6 +56,15 @@ class RowsRefused(DomainError):
         where = f"rows.{index}.{first.problems[0].column}"
         super().__init__(where, f"{len(report.refused)} of {len(report.rows)} rows are refused; nothing was written", "ROWS_REFUSED")
         self.report = report
+
+
+CONCURRENT_WRITES = 8  # versions claimed at once: each is a few round trips, mostly waiting
+
+
+async def _each(items: Sequence[T], write: Callable[[T], Awaitable[object]]) -> None:
+    """One write per item, a few at a time (each item is a different record)."""
+    for start in range(0, len(items), CONCURRENT_WRITES):
+        await asyncio.gather(*(write(item) for item in items[start : start + CONCURRENT_WRITES]))
 
 
 def check_request(count: int, effective_on: date, source: str | None, today: date) -> str | None:
@@ -118,8 +131,7 @@ async def import_areas(
     missing = [code for code in stored if code not in listed and any(area_contains(c, code) for c in coverage)]
     report = _finish(reports, effective_on=effective_on, coverage=coverage, not_in_list=missing)
     await areas.create_many(new, stamp, effective_on=effective_on, source=source)
-    for area in renamed:
-        await areas.rename(area, stamp, effective_on=effective_on, source=source)
+    await _each(renamed, lambda area: areas.rename(area, stamp, effective_on=effective_on, source=source))
     return ListReport(report.effective_on, report.rows, report.coverage, report.not_in_list, applied=True)
 
 
@@ -169,6 +181,8 @@ async def import_schools(
     missing = [c for c, s in stored.items() if c not in listed and any(area_contains(a, s.area_code) for a in coverage)]
     report = _finish(reports, effective_on=effective_on, coverage=coverage, not_in_list=missing)
     await schools.create_many(new, stamp, effective_on=effective_on, source=source)
-    for school, changes in changed:
-        await schools.relist(school, stamp, action=school_action(changes), effective_on=effective_on, source=source)
+    await _each(
+        changed,
+        lambda item: schools.relist(item[0], stamp, action=school_action(item[1]), effective_on=effective_on, source=source),
+    )
     return ListReport(report.effective_on, report.rows, report.coverage, report.not_in_list, applied=True)

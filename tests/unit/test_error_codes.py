@@ -96,6 +96,9 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
         tuple,
     ),
     ("schema.context:_each", "fetch"): ("a store read behind a per-request loader (storage/); " + NO_CODES, tuple),
+    ("schema.jurisdiction.lists:_each", "write"): (
+        "a list import's store write per record (storage/: `create_many`, `rename`, `relist`); " + NO_CODES, tuple
+    ),
 }
 
 # (caller, callee) edges that are never followed, with why the callee's refusal cannot
