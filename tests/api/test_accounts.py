@@ -267,3 +267,18 @@ def test_a_filing_out_of_turn_or_malformed_is_refused(
     result = act(client, FILE, actor, login=login, filedOn=on, reference=reference)
     assert (result["code"], result["field"]) == (code, field)
     assert state(store) == before
+
+
+def test_a_login_raced_for_by_eight_administrators_is_created_once(accounts_api: ApiServer, store: Any) -> None:
+    from tests.api.test_concurrency import WRITERS, at_once
+
+    actors = ["admin", "jinshui.dept", "zhengzhou.dept", "henan.dept"] * 2
+    results = at_once(
+        accounts_api.settings, accounts_api.base_url,
+        lambda c, i: create(c, actors[i], "raced.auditor", "AUDITOR", "410105", name=f"第{i}个"),
+    )
+    outcomes = sorted(r["__typename"] if r["__typename"] == "CreateAccountSuccess" else r["code"] for r in results)
+    assert outcomes == ["CreateAccountSuccess"] + ["LOGIN_TAKEN"] * (WRITERS - 1)
+    assert store.transitions.count_documents({"aggregate": "account", "aggregate_id": "raced.auditor"}) == 1
+    (winner,) = [r["account"] for r in results if r["__typename"] == "CreateAccountSuccess"]
+    assert store.accounts.find_one({"_id": "raced.auditor"})["name"] == winner["name"]

@@ -115,6 +115,11 @@ def test_areas_load_and_loading_them_again_changes_nothing(client: GraphQLClient
     entry = store.transitions.find_one({"_id": "area:411102:0000000002"})
     assert entry["action"] == "AREA_RENAMED" and entry["change"]["effective_on"] == "2026-06-01" and entry["actor"] == "admin"
 
+    refused = import_areas(client, [{"code": "411103", "name": "郾城区"}, {"code": "41110", "name": "召陵区"}])
+    assert (refused["code"], refused["field"]) == ("ROWS_REFUSED", "rows.1.code")
+    assert [r["outcome"] for r in refused["refusedList"]["rows"]] == ["CREATED", "REFUSED"]
+    assert logged(store, "area") == before + 1 and store.areas.find_one({"_id": "411103"}) is None
+
 
 def test_schools_load_with_kinds_ownership_and_supervisors(client: GraphQLClient, loaded: None) -> None:
     special = client(SCHOOL, {"code": "2141100202"}, as_="admin")["school"]
@@ -228,3 +233,19 @@ def test_every_query_shape_of_these_paths_is_indexed(lists_api: ApiServer, loade
     assert any(s.collection == "audit_events" and s.equality == frozenset({"scope_keys"}) for s in shapes)  # has_records
     unserved = [s for s in shapes if s.collection not in WHOLE_READS and serving_index(s) is None]
     assert not unserved, unserved
+
+
+def test_the_same_new_list_imported_eight_times_at_once_creates_each_school_once(
+    lists_api: ApiServer, store: Any, client: GraphQLClient, loaded: None
+) -> None:
+    from tests.api.test_concurrency import at_once
+
+    rows = [{"code": f"21411009{i:02d}", "name": f"禹州市并发小学{i}", "kind": "小学", "ownership": "公办", "areaCode": "411081"}
+            for i in range(5)]
+    results = at_once(lists_api.settings, lists_api.base_url, lambda c, i: import_schools(c, rows))
+    outcomes = sorted(r["__typename"] if r["__typename"] == "ImportSchoolsSuccess" else r["code"] for r in results)
+    assert outcomes[-1] == "ImportSchoolsSuccess" and set(outcomes) <= {"ImportSchoolsSuccess", "CONFLICT"}
+    for row in rows:
+        assert store.transitions.count_documents({"aggregate": "school", "aggregate_id": row["code"]}) == 1
+        assert store.schools.count_documents({"_id": row["code"]}) == 1
+    assert import_schools(client, rows)["report"]["unchanged"] == 5
