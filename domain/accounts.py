@@ -75,11 +75,17 @@ class Account:
 NEW_ACCOUNT_CODES = declared("INVALID_LOGIN", *TEXT_CODES, "INVALID_SCHOOL_CODE", "INVALID_AREA_CODE", "INVALID_SCOPE")
 
 
+def login_of(text: str) -> str:
+    """A login as typed, in its one spelling: NFKC (full-width letters become ASCII), stripped.
+    Case is kept: an upper-case login is refused, never silently lowered."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def new_account(login: str, name: str, role: Role, scope_code: str | None, phone: str | None = None) -> Account:
     """An account as a manager (or `scripts/admin create-admin`) creates it: enabled, not yet
     trained or filed. The scope fits the role: a school identifier for a registrar, an area
     of the department's level, any area for an archivist or auditor, none for the admin."""
-    login = unicodedata.normalize("NFKC", login).strip()
+    login = login_of(login)
     name = required_text("name", name, max_length=ONE_LINE)
     phone = optional_text("phone", phone, max_length=SHORT)
     scope = (scope_code or "").strip() or None

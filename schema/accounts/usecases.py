@@ -14,7 +14,7 @@ from domain.access import (
     require_account_manager,
     require_filing_recorder,
 )
-from domain.accounts import NEW_ACCOUNT_CODES, Account, Role, new_account
+from domain.accounts import NEW_ACCOUNT_CODES, Account, Role, login_of, new_account
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.jurisdiction import School
@@ -37,7 +37,7 @@ async def create(accounts: AccountStore, account: Account, stamp: Stamp) -> Acco
 
 async def account_in_reach(ctx: Context, login: str) -> tuple[Account, School | None]:
     """The account and, for a registrar, its school — when the caller may see them."""
-    target = await ctx.stores.accounts.get(login.strip())
+    target = await ctx.stores.accounts.get(login_of(login))
     school = None
     if target is not None and target.role is Role.SCHOOL_REGISTRAR and target.scope_code is not None:
         (school,) = await ctx.stores.schools.get_many([target.scope_code])

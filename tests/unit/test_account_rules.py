@@ -17,7 +17,7 @@ from domain.access import (
     require_account_manager,
     require_filing_recorder,
 )
-from domain.accounts import Account, Role, new_account
+from domain.accounts import Account, Role, login_of, new_account
 from domain.errors import DomainError
 from domain.jurisdiction import Ownership, School, SchoolKind
 
@@ -207,3 +207,8 @@ def test_a_new_account_is_normalised_enabled_and_neither_trained_nor_filed() -> 
     with pytest.raises(DomainError) as e:
         new_account("a.b.c", "名\n字", R.ADMIN, None)
     assert (e.value.field, e.value.code) == ("name", "INVALID_VALUE")
+
+
+def test_a_login_has_one_spelling_and_keeps_its_case() -> None:
+    assert login_of(" ｊｉｎｓｈｕｉ.dept\u3000") == "jinshui.dept"
+    assert login_of("Jinshui.Dept") == "Jinshui.Dept"  # refused by the login rule, never lowered
