@@ -1,6 +1,8 @@
 """Bearer tokens: JWTs verified on every request (HS256 in development, RS256/ES256 with
-a public key in production). The token only names the account; role, scope, training
-and whether it is disabled are read from the database on each request.
+a public key in production). The token only names the account, by the claim
+JWT_ACCOUNT_CLAIM (`sub` unless the identity provider puts the login elsewhere, e.g.
+`preferred_username`); role, scope, training and whether it is disabled are read from the
+database on each request, so a disabled account's next request is refused.
 
 The verification key is prepared once per settings (a PEM public key parsed once, not per
 request) and one decoder is reused."""
@@ -19,7 +21,7 @@ from api.settings import JwtAlgorithm, Settings
 from domain.accounts import Account
 from domain.ports import AccountStore
 
-REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud"]  # and the account claim
 
 
 class InvalidToken(Exception):
@@ -43,9 +45,10 @@ class TokenVerifier:
         self.algorithms = [settings.jwt_algorithm.value]  # never "none", never another family
         self.audience = settings.jwt_audience
         self.issuer = settings.jwt_issuer
+        self.account_claim = settings.jwt_account_claim
         # Parsed and checked once: a key object for RS256/ES256, the secret's bytes for HS256.
         self.key: Any = get_default_algorithms()[settings.jwt_algorithm.value].prepare_key(_verification_key(settings))
-        self.decoder = jwt.PyJWT(options={"require": REQUIRED_CLAIMS})
+        self.decoder = jwt.PyJWT(options={"require": [*REQUIRED_CLAIMS, self.account_claim]})
 
     def login(self, authorization: str | None) -> str:
         """The login named by a valid header."""
@@ -60,10 +63,10 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as e:
             raise InvalidToken(str(e)) from e
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not subject:
-            raise InvalidToken("token has no subject")
-        return subject
+        login = claims[self.account_claim]
+        if not isinstance(login, str) or not login:
+            raise InvalidToken(f"the token's {self.account_claim!r} claim names no account")
+        return login
 
 
 def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) -> str:
@@ -72,6 +75,7 @@ def mint_token(settings: Settings, login: str, *, ttl: timedelta | None = None) 
     now = datetime.now(UTC)
     claims = {
         "sub": login,
+        settings.jwt_account_claim: login,
         "iat": now,
         "nbf": now,
         "exp": now + (ttl or timedelta(minutes=settings.jwt_ttl_minutes)),

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     jwt_private_key: SecretStr | None = Field(default=None, description="only for minting tokens")
     jwt_issuer: str = "xueji-archive"
     jwt_audience: str = "xueji-api"
+    jwt_account_claim: str = Field(
+        default="sub", min_length=1, description="the claim whose value is the account's login (an identity provider's choice)"
+    )
     jwt_ttl_minutes: int = 8 * 60
 
     audit_signing_key: SecretStr | None = Field(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from domain.accounts import Account, Role
 from domain.error_codes import declared
 from domain.errors import PermissionDenied
-from domain.jurisdiction import AreaLevel, School, area_level, area_lineage
+from domain.jurisdiction import AreaLevel, School, area_ancestors, area_level, area_lineage
 
 # The school fields a scope can constrain; each maps to an indexed field in storage.
 SCHOOL_SCOPE_FIELDS = ("code", "supervisor_code", "area_code", "city_code", "province_code")
@@ -235,3 +235,97 @@ def require_admin(account: Account) -> None:
     require_writer(account)
     if account.role is not Role.ADMIN:
         raise PermissionDenied("only the system admin does this")
+
+
+# -- accounts (R-A4; Art. 3, 21, 22) ----------------------------------------------------
+
+_LEVEL_RANK = {AreaLevel.PROVINCE: 0, AreaLevel.CITY: 1, AreaLevel.COUNTY: 2}
+
+
+def area_contains(area_code: str, code: str) -> bool:
+    """`code` is the area `area_code` or lies under it."""
+    return code.startswith(_prefix(area_code))
+
+
+def require_account_administrator(account: Account) -> None:
+    """Accounts are administered by the system admin and by the departments (Art. 3, 21);
+    registrars, archivists and auditors administer none."""
+    require_writer(account)
+    if not (account.role is Role.ADMIN or account.is_department):
+        raise PermissionDenied("only the system admin and the education departments administer accounts")
+
+
+def may_see_account(actor: Account, target: Account, registrar_school: School | None) -> bool:
+    """Accounts an administrator may look up; any other is reported as missing (Art. 24).
+    The admin sees every account; a department its own and those scoped inside its area —
+    registrars of the schools it sees, other accounts of its area or below."""
+    if actor.disabled:
+        return False
+    if actor.role is Role.ADMIN or actor.login == target.login:
+        return True
+    if not actor.is_department or target.role is Role.ADMIN or actor.scope_code is None:
+        return False
+    if target.role is Role.SCHOOL_REGISTRAR:
+        return registrar_school is not None and school_scope(actor).contains(registrar_school)
+    return target.scope_code is not None and area_contains(actor.scope_code, target.scope_code)
+
+
+def may_manage_account(actor: Account, target: Account, registrar_school: School | None) -> bool:
+    """Who creates, disables and re-enables an account (R-A4, Art. 21): the system admin,
+    any account but its own; a department, inside its own area only — registrars of the
+    schools it supervises (学籍主管部门, Art. 3), archivists and auditors of its area or an
+    area below, and departments of a lower level (the province its cities and counties, a
+    city its counties, a county none). Never an admin, never a department of its own level
+    or above, never its own account."""
+    if actor.disabled or actor.login == target.login:
+        return False
+    if actor.role is Role.ADMIN:
+        return True
+    if not actor.is_department or actor.scope_code is None or target.role is Role.ADMIN:
+        return False
+    if target.role is Role.SCHOOL_REGISTRAR:
+        school = registrar_school
+        return school is not None and school.code == target.scope_code and supervises(actor, school)
+    area = target.scope_code
+    if area is None or not area_contains(actor.scope_code, area):
+        return False
+    if target.is_department:
+        return _LEVEL_RANK[area_level(area)] > _LEVEL_RANK[area_level(actor.scope_code)]
+    return True  # archivists and auditors of its area or below
+
+
+def require_account_manager(actor: Account, target: Account, registrar_school: School | None) -> None:
+    require_account_administrator(actor)
+    if not may_manage_account(actor, target, registrar_school):
+        raise PermissionDenied(
+            "an account is created, disabled or re-enabled by the admin, or by a department for its own area below "
+            "its own level (never an admin, never its own account)"
+        )
+
+
+def filing_department(target: Account, registrar_school: School | None) -> str | None:
+    """Art. 22: an account holder's details are filed (备案) with the education department
+    one level up — a registrar's with its school's supervising department, a county's
+    accounts with the city, a city's with the province. None for the province's accounts
+    and the admin's, filed outside this system: the admin records those."""
+    if target.role is Role.SCHOOL_REGISTRAR:
+        return registrar_school.supervisor_code if registrar_school is not None else None
+    if target.scope_code is None:
+        return None
+    above = area_ancestors(target.scope_code)
+    return above[0] if above else None
+
+
+def may_record_filing(actor: Account, target: Account, registrar_school: School | None) -> bool:
+    if actor.disabled or (target.role is Role.SCHOOL_REGISTRAR and registrar_school is None):
+        return False
+    department = filing_department(target, registrar_school)
+    if department is None:
+        return actor.role is Role.ADMIN
+    return actor.is_department and actor.scope_code == department
+
+
+def require_filing_recorder(actor: Account, target: Account, registrar_school: School | None) -> None:
+    require_account_administrator(actor)
+    if not may_record_filing(actor, target, registrar_school):
+        raise PermissionDenied("the filing (备案) is recorded by the department one level above the account (Art. 22)")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.error_codes import declared
 from domain.errors import DomainError
 from domain.jurisdiction import AreaLevel, area_level, validate_area_code, validate_school_code
-from domain.text import ascii_pattern
+from domain.text import ONE_LINE, SHORT, TEXT_CODES, ascii_pattern, optional_text, required_text
 
 _LOGIN = ascii_pattern(r"[a-z][a-z0-9._-]{2,63}")
 
@@ -44,6 +46,8 @@ class Account:
     trained_on: date | None = None  # Art. 22: 先培训后上岗
     phone: str | None = None  # 备案 details, visible to the supervising level
     disabled: bool = False
+    filed_on: date | None = None  # Art. 22: the details filed with (报送…备案) the level above
+    filing_reference: str | None = None
 
     def __post_init__(self) -> None:
         if not _LOGIN.fullmatch(self.login):
@@ -65,3 +69,33 @@ class Account:
     @property
     def trained(self) -> bool:
         return self.trained_on is not None
+
+
+# What `new_account` refuses: the login, the name and phone, the scope for the role.
+NEW_ACCOUNT_CODES = declared("INVALID_LOGIN", *TEXT_CODES, "INVALID_SCHOOL_CODE", "INVALID_AREA_CODE", "INVALID_SCOPE")
+
+
+def login_of(text: str) -> str:
+    """A login as typed, in its one spelling: NFKC (full-width letters become ASCII), stripped.
+    Case is kept: an upper-case login is refused, never silently lowered."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def new_account(login: str, name: str, role: Role, scope_code: str | None, phone: str | None = None) -> Account:
+    """An account as a manager (or `scripts/admin create-admin`) creates it: enabled, not yet
+    trained or filed. The scope fits the role: a school identifier for a registrar, an area
+    of the department's level, any area for an archivist or auditor, none for the admin."""
+    login = login_of(login)
+    name = required_text("name", name, max_length=ONE_LINE)
+    phone = optional_text("phone", phone, max_length=SHORT)
+    scope = (scope_code or "").strip() or None
+    if role is Role.SCHOOL_REGISTRAR:
+        scope = validate_school_code(scope or "", "scopeCode")
+    elif role in AREA_SCOPED_ROLES:
+        scope = validate_area_code(scope or "", "scopeCode")
+        expected = DEPARTMENT_LEVEL.get(role)
+        if expected is not None and area_level(scope) is not expected:
+            raise DomainError("scopeCode", f"a {role.value} is scoped to a {expected.value} area", "INVALID_SCOPE")
+    elif scope is not None:
+        raise DomainError("scopeCode", "the system admin has no scope; leave it empty", "INVALID_SCOPE")
+    return Account(login, name, role, scope, phone=phone)

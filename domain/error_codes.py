@@ -146,6 +146,18 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "headers of the template.",
     "SPREADSHEET_TOO_MANY_ROWS": "The file has more rows than one upload takes (the message gives the limit); split "
     "it into several files.",
+    # -- official lists and accounts (domain/reference_lists.py, domain/access.py, Art. 2, 3, 21, 22)
+    "ROWS_REFUSED": "Some rows of the list are refused (`refusedList.rows` gives each one's column, code and message; "
+    "`field` names the first); nothing was written. Correct those rows and import the list again.",
+    "DUPLICATE_ROW": "The list names this code on an earlier row already; keep one row per code.",
+    "UNKNOWN_SCHOOL_KIND": "Not a kind of school these rules apply to (Art. 2): 小学, 初级中学, 九年一贯制学校, "
+    "十二年一贯制学校, 特殊教育学校 or 工读学校 (or the SchoolKind value).",
+    "UNKNOWN_OWNERSHIP": "Neither 公办 (public) nor 民办 (private) (or the Ownership value).",
+    "UNKNOWN_AREA": "The area code is valid but not loaded; import the GB/T 2260 list (importAreas) first.",
+    "PLACEMENT_LOCKED": "Records are filed under the school with its present county and supervising department; a "
+    "list cannot move it. Moving a school's supervision is a handover of its archive (Art. 19).",
+    "LOGIN_TAKEN": "An account with this login exists already (enabled or disabled); choose another login.",
+    "DATE_IN_FUTURE": "The date is in the future; give the day it happened (or took effect).",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
 }

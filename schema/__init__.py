@@ -21,11 +21,13 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema import outcomes
+from schema.accounts.management import AccountManagementMutations
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.audit.queries import AuditQueries
 from schema.nul_guard import RefuseNul
 from schema.intake.queries import IntakeQueries
+from schema.jurisdiction.list_mutations import ListMutations
 from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations
@@ -65,7 +67,9 @@ class Query(
 )
 class Mutation(
     AccountMutations,
+    AccountManagementMutations,
     JurisdictionMutations,
+    ListMutations,
     StudentMutations,
     CorrectionMutations,
     CaseMutations,

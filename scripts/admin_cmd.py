@@ -1,24 +1,35 @@
-"""`scripts/admin register-operations FILE`: register a frontend build's persisted
-documents with a running API (the audited `registerPersistedOperations` mutation).
+"""`scripts/admin`: administration commands.
 
-FILE is graphql-codegen's `persisted-documents.json` (`{"sha256:<hex>": "<document>"}`).
-The API is `--url` (default: http://HOST:PORT/graphql from the settings); the admin's
-bearer token is `--token` or `$ADMIN_TOKEN`, and in development one is minted for the
-seeded `admin` account."""
+- `register-operations FILE`: register a frontend build's persisted documents with a
+  running API (the audited `registerPersistedOperations` mutation). FILE is
+  graphql-codegen's `persisted-documents.json` (`{"sha256:<hex>": "<document>"}`). The API
+  is `--url` (default: http://HOST:PORT/graphql from the settings); the admin's bearer
+  token is `--token` or `$ADMIN_TOKEN`, and in development one is minted for the seeded
+  `admin` account.
+- `import-areas FILE`, `import-schools FILE`: load a GB/T 2260 list or the national school
+  list (CSV or XLSX) into the configured database (scripts/admin_lists.py).
+- `create-admin`: the first admin, from ADMIN_LOGIN and ADMIN_NAME (scripts/admin_accounts.py).
+
+The last three write to the configured database (MONGODB_URI, or the running `serve`'s)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from datetime import date
 from typing import Any
 
 from api.auth import mint_token
 from api.settings import Settings
+from scripts.admin_accounts import create_admin
+from scripts.admin_db import database_settings
+from scripts.admin_lists import COMMANDS, import_list
 
 BATCH = 1000
 MUTATION = """mutation Register($documents: [PersistedOperationInput!]!) {
@@ -78,8 +89,28 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("file", type=Path)
     register.add_argument("--url", help="the API's /graphql URL")
     register.add_argument("--token", default=os.environ.get("ADMIN_TOKEN"), help="an admin's bearer token")
+    for name, what in (("import-areas", "a GB/T 2260 list (code, name)"), ("import-schools", "the national school list")):
+        listing = commands.add_parser(name, help=f"load {what} from CSV or XLSX")
+        listing.add_argument("file", type=Path)
+        listing.add_argument("--effective-on", type=date.fromisoformat, default=date.today(), help="ISO date (default: today)")
+        listing.add_argument("--source", help="which list this is (default: the file's name and SHA-256)")
+        listing.add_argument("--report", type=Path, help="write every row's outcome to this XLSX file")
+    commands.add_parser("create-admin", help="create the first admin from ADMIN_LOGIN and ADMIN_NAME")
     args = parser.parse_args(argv)
     settings = Settings()
+    if args.command == "create-admin":
+        return asyncio.run(create_admin(database_settings(settings)))
+    if args.command in COMMANDS:
+        try:
+            return asyncio.run(
+                import_list(
+                    database_settings(settings), args.command, args.file,
+                    effective_on=args.effective_on, source=args.source, report_to=args.report,
+                )
+            )
+        except OSError as e:
+            print(f"scripts/admin: {e}", file=sys.stderr)
+            return 1
     token = args.token
     if not token:
         if not settings.is_development:

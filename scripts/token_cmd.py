@@ -1,4 +1,7 @@
-"""`scripts/token`: list the seeded accounts, or mint a development bearer token."""
+"""`scripts/token`: list the seeded accounts, or mint a bearer token for a login (a seeded
+account, or one created since, e.g. by `scripts/admin create-admin`) with the configured
+signing key: the development secret, JWT_SECRET, or JWT_PRIVATE_KEY for RS256/ES256. The
+API accepts it only while that account exists and is enabled."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import sys
 
 from api.auth import mint_token
 from api.settings import Settings
+from domain.accounts import Account, Role
+from domain.errors import DomainError
 from storage.demo import ACCOUNTS
 
 
@@ -21,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
             trained = "" if a.role.value != "SCHOOL_REGISTRAR" else ("  trained" if a.trained else "  NOT TRAINED")
             print(f"{a.login:<{width}}  {a.role.value:<20} {a.scope_code or '-':<10}  {a.name}{trained}")
         return 0
-    if args.login not in {a.login for a in ACCOUNTS}:
-        print(f"unknown login {args.login!r}; see --list", file=sys.stderr)
+    try:
+        Account(args.login, "-", Role.ADMIN, None)  # the login's form only
+    except DomainError as e:
+        print(f"{args.login!r}: {e.message}; see --list", file=sys.stderr)
         return 2
     settings = Settings()
     if settings.is_development:

@@ -23,7 +23,7 @@ import asyncio
 import hashlib
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from domain.ports import ConcurrentWrite, Stamp
+from storage.bulk import insert_unordered
 from storage.mongo import Collections, Doc
 
 MAX_SEQUENCE_ATTEMPTS = 200
@@ -126,6 +127,32 @@ class TransitionLog:
             raise ConcurrentWrite(aggregate, entry["aggregate_id"], entry["version"]) from None
         return await self._project(projection, entry)
 
+    async def create_many(
+        self,
+        aggregate: str,
+        projection: AsyncCollection[Doc],
+        states: Sequence[Doc],
+        *,
+        stamp: Stamp,
+        action: str,
+        changes: Sequence[Doc | None],
+    ) -> None:
+        """Claim version 1 of many new aggregates in one round trip and project them (a
+        list import). Raises ConcurrentWrite when another writer claimed any of them
+        first, after projecting the ones claimed here."""
+        entries = [
+            new_entry(aggregate, state, version=1, prev_hash=None, stamp=stamp, action=action, change=change)
+            for state, change in zip(states, changes, strict=True)
+        ]
+        lost = await insert_unordered(self._log, entries)
+        won = [e for i, e in enumerate(entries) if i not in lost]
+        taken = await insert_unordered(projection, [projection_of(e) for e in won])
+        for i in sorted(taken):  # a live document without a log (seeded): the log's version wins
+            await self._project(projection, won[i])
+        if lost:
+            first = entries[min(lost)]
+            raise ConcurrentWrite(aggregate, first["aggregate_id"], 1)
+
     async def _project(self, projection: AsyncCollection[Doc], entry: Doc) -> Doc:
         doc = projection_of(entry)
         if entry["version"] == 1:
@@ -147,12 +174,14 @@ class TransitionLog:
         *,
         stamp: Stamp,
         action: str,
+        record: Callable[[Doc, Doc], Doc | None] | None = None,
         attempts: int = UPDATE_ATTEMPTS,
     ) -> Doc | None:
         """Read the current state, change it and claim the next version; when another
         writer claims it first, read again and re-apply (for changes that set a value, where
         the last one wins and every one is logged). None when there is nothing to change or
-        nothing to change it on. `change` returns the new state, or None for no change."""
+        nothing to change it on. `change` returns the new state, or None for no change;
+        `record` gives the change of record from the states before and after."""
         for attempt in range(attempts):
             doc = await self.current(aggregate, projection, await projection.find_one({"_id": aggregate_id}), aggregate_id)
             if doc is None:
@@ -163,7 +192,7 @@ class TransitionLog:
             try:
                 return await self.commit(
                     aggregate, projection, state, expected=int(doc.get("version", 0)), prev_hash=doc.get("log_hash"),
-                    stamp=stamp, action=action,
+                    stamp=stamp, action=action, change=record(doc, state) if record else None,
                 )
             except ConcurrentWrite:
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # let the winner project first
@@ -248,6 +277,7 @@ PROJECTIONS = {
     "document": "documents",
     "account": "accounts",
     "school": "schools",
+    "area": "areas",
     "calendar": "calendar_years",
 }
 

@@ -31,6 +31,13 @@ Role = describe_values(
 )
 
 
+FILED_ON = (
+    "When the holder's details were filed (报送备案) with the education department one level up (Art. 22); null: "
+    "not recorded yet."
+)
+FILING_REFERENCE = "The filing's reference (文号 or register number), as recorded with `filedOn`."
+
+
 @strawberry.type(description="Who you are: your role, your scope and whether you may write.")
 class Viewer:
     login: str = strawberry.field(description="Your login (lower-case letters, digits, `.`, `_`, `-`).")
@@ -83,6 +90,8 @@ class Registrar:
     trained_on: date | None = strawberry.field(
         description="When the training was completed (ISO 8601 date); null: not trained yet, so reads only (Art. 22)."
     )
+    filed_on: date | None = strawberry.field(description=FILED_ON)
+    filing_reference: str | None = strawberry.field(description=FILING_REFERENCE)
 
     @classmethod
     def of(cls, account: a.Account) -> Registrar:
@@ -92,4 +101,39 @@ class Registrar:
             school_code=account.scope_code or "",
             phone=account.phone,
             trained_on=account.trained_on,
+            filed_on=account.filed_on,
+            filing_reference=account.filing_reference,
+        )
+
+
+@strawberry.type(
+    name="Account",
+    description="An account as the admin or the department administering it sees it (R-A4): role, scope, "
+    "training, filing and whether it may sign in.",
+)
+class ManagedAccount:
+    login: str = strawberry.field(description="The login a token names (lower-case letters, digits, `.`, `_`, `-`).")
+    name: str = strawberry.field(description="The account holder's or office's name.")
+    role: Role = strawberry.field(description="The account's role; with `scopeCode` it decides what it sees and does.")  # type: ignore[valid-type]
+    scope_code: str | None = strawberry.field(
+        description="A school identifier (registrars), an area code (departments, archivists, auditors), or null (admin)."
+    )
+    phone: str | None = strawberry.field(description="The contact phone, as filed (备案); null when none.")
+    disabled: bool = strawberry.field(description="True: every request with a token for it is refused (HTTP 401).")
+    trained_on: date | None = strawberry.field(description="When a registrar's training was recorded (Art. 22).")
+    filed_on: date | None = strawberry.field(description=FILED_ON)
+    filing_reference: str | None = strawberry.field(description=FILING_REFERENCE)
+
+    @classmethod
+    def of(cls, account: a.Account) -> ManagedAccount:
+        return cls(
+            login=account.login,
+            name=account.name,
+            role=account.role,
+            scope_code=account.scope_code,
+            phone=account.phone,
+            disabled=account.disabled,
+            trained_on=account.trained_on,
+            filed_on=account.filed_on,
+            filing_reference=account.filing_reference,
         )

@@ -13,6 +13,7 @@ from schema.docs import describe_values
 
 if TYPE_CHECKING:
     from schema.accounts.types import Registrar
+    from schema.jurisdiction.list_types import SchoolVersion
 
 AreaLevel = describe_values(
     strawberry.enum(j.AreaLevel, description="Level of an administrative area, read off its GB/T 2260 code."),
@@ -122,3 +123,12 @@ class School:
         if not may_see_registrars(info.context.account, self.code):
             return None
         return [Registrar.of(a) for a in await info.context.stores.accounts.registrars_of([self.code])]
+
+    @strawberry.field(
+        description="The school's logged versions, oldest first: created or changed by a list import (with the "
+        "list's effective date) or by a contact update. Schools loaded before the log start at their first change."
+    )
+    async def history(self, info: Info) -> list[Annotated["SchoolVersion", strawberry.lazy("schema.jurisdiction.list_types")]]:
+        from schema.jurisdiction.list_types import SchoolVersion
+
+        return [SchoolVersion.of(v) for v in await info.context.stores.schools.history(self.code)]

@@ -175,6 +175,18 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "updateSchoolContact": ("weiwu.registrar", {"code": "2141010501", "address": "纬五路 1 号", "phone": "0371-65000000", "paperArchiveLocation": "档案室 3 号柜"}),
         "recordRegistrarTraining": ("jinshui.dept", {"login": "weiwu.registrar", "completedOn": "2026-01-01"}),
         "registerPersistedOperations": ("admin", {"documents": [{"hash": "sha256:" + document_hash(ME), "document": ME}]}),
+        "createAccount": ("admin", {"login": "probe.auditor", "name": "探针审计员", "role": "AUDITOR", "scopeCode": "410105",
+                                    "phone": "0371-60000009"}),
+        "disableAccount": ("admin", {"login": "zhongmou.dept", "reason": "调离"}),
+        "enableAccount": ("admin", {"login": "zhongmou.dept", "reason": "返岗"}),
+        "recordAccountFiling": ("jinshui.dept", {"login": "weiwu.registrar", "filedOn": "2026-03-05", "reference": "金教备1号"}),
+        "importAreas": ("admin", {"rows": [{"code": "410105", "name": "金水区", "row": 2}], "effectiveOn": "2026-01-01",
+                                  "source": "GB/T 2260"}),
+        "importSchools": ("admin", {
+            "rows": [{"code": "2141010501", "name": "金水区纬五路第一小学", "kind": "小学", "ownership": "公办",
+                      "areaCode": "410105", "supervisorCode": "410105", "row": 2}],
+            "effectiveOn": "2026-09-01", "source": "学校名录",
+        }),
     }
 
 

@@ -96,6 +96,9 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
         tuple,
     ),
     ("application.session:_each", "fetch"): ("a store read behind a per-request loader (storage/); " + NO_CODES, tuple),
+    ("application.reference_lists:_each", "write"): (
+        "a list import's store write per record (storage/: `create_many`, `rename`, `relist`); " + NO_CODES, tuple
+    ),
 }
 
 # (caller, callee) edges that are never followed, with why the callee's refusal cannot
@@ -104,9 +107,18 @@ VALID_AREA = (
     "normalises an area code that is valid on every mutation path: an account's scope code is validated "
     "when the Account is built (Account.__post_init__), and codes read from the store were validated when written"
 )
+ROW_REPORTED = (
+    "a list's rows are checked one by one and each refusal is caught into the row's report (ListRowProblemCode, "
+    "exact by ROW_CODES); the mutation itself answers ROWS_REFUSED"
+)
 PRUNED_CALLS: dict[tuple[str, str], str] = {
     ("domain.jurisdiction:area_level", "domain.jurisdiction:validate_area_code"): VALID_AREA,
     ("domain.jurisdiction:area_ancestors", "domain.jurisdiction:validate_area_code"): VALID_AREA,
+    ("application.reference_lists:import_areas", "domain.reference_lists:check_area_row"): ROW_REPORTED,
+    ("application.reference_lists:import_areas", "domain.reference_lists:refuse_duplicates"): ROW_REPORTED,
+    ("application.reference_lists:import_schools", "domain.reference_lists:check_school_row"): ROW_REPORTED,
+    ("application.reference_lists:import_schools", "domain.reference_lists:refuse_duplicates"): ROW_REPORTED,
+    ("application.reference_lists:_placement_problem", "domain.reference_lists:check_placement_change"): ROW_REPORTED,
 }
 
 # Codes a path returns without constructing a DomainError, each with where it comes from.
@@ -237,19 +249,28 @@ def test_the_workflow_callables_are_found() -> None:
 
 def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """(functions, the codes declared for them next to the rule): each group exact."""
-    from domain import access, calendar, codes, corrections, dossier, enrolment, evidence, identity, sections
+    from domain import access, calendar, codes, corrections, dossier, enrolment, evidence, identity, reference_lists, sections
     from domain import student_number, text
     from domain.workflows import definitions, engine
     from application import cases as cases
     from application import corrections as corrections_uc
     from application import documents as documents
     from application import students as students
+    from application import reference_lists as lists
 
     role_gates = ("require_school_maintainer", "require_training_recorder", "require_school_registrar", "require_verifier")
     return [
         (("domain.access:require_writer",), access.WRITER_CODES),
         *(((f"domain.access:{gate}",), access.ROLE_CODES) for gate in (*role_gates, "require_schema_publisher", "require_admin")),
         (("domain.text:clean_text", "domain.text:optional_text", "domain.text:required_text"), text.TEXT_CODES),
+        (("domain.reference_lists:check_area_row", "domain.reference_lists:refuse_duplicates"), reference_lists.AREA_ROW_CODES),
+        (
+            ("domain.reference_lists:check_school_row", "domain.reference_lists:refuse_duplicates",
+             "domain.reference_lists:check_placement_change"),
+            reference_lists.SCHOOL_ROW_CODES,
+        ),
+        (("application.reference_lists:check_request",), lists.LIST_REQUEST_CODES),
+        (("application.reference_lists:import_areas", "application.reference_lists:import_schools"), lists.LIST_ROWS_CODES),
         (("domain.codes:CodeTable.check",), codes.CODE_TABLE_CODES),
         (("domain.identity:parse_id_document",), identity.ID_DOCUMENT_CODES),
         (("domain.identity:check_agrees",), identity.ID_AGREEMENT_CODES),
