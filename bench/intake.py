@@ -69,7 +69,7 @@ def by_intake(http: httpx.Client, token: str, people: list[dict[str, Any]]) -> t
         job = http.post("/graphql", json={"query": JOB, "variables": {"id": job_id}}, headers=headers).json()["data"]["intakeJob"]
         if job["state"] != "RUNNING":
             break
-        time.sleep(0.1)
+        time.sleep(1.0)  # as a page polls
     return time.perf_counter() - started, job["counts"]["enrolled"]
 
 

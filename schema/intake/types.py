@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated
 
@@ -82,6 +83,13 @@ class IntakeJob:
     report_path: str = strawberry.field(
         description="GET this path (with your bearer token) for the report as XLSX: every row, refused ones highlighted."
     )
+    _results: strawberry.Private[asyncio.Future[list[IntakeResult]] | None] = None
+
+    async def results(self, info: Info) -> list[IntakeResult]:
+        """The job's results, read once per request however many fields ask for them."""
+        if self._results is None:
+            self._results = asyncio.ensure_future(info.context.stores.intake.results(str(self.id)))
+        return await self._results
 
     @classmethod
     def of(cls, job: Job) -> IntakeJob:
@@ -99,11 +107,11 @@ class IntakeJob:
 
     @strawberry.field(description="How many rows have a result so far (progress: `processed` of `total`).")
     async def processed(self, info: Info) -> int:
-        return len(await info.context.stores.intake.results(str(self.id)))
+        return len(await self.results(info))
 
     @strawberry.field(description="How many rows ended each way so far.")
     async def counts(self, info: Info) -> IntakeCounts:
-        results = await info.context.stores.intake.results(str(self.id))
+        results = await self.results(info)
 
         def n(o: Outcome) -> int:
             return sum(1 for r in results if r.outcome is o)
@@ -123,7 +131,7 @@ class IntakeJob:
         size = check_first(first, info.context.page_size_max)
         cursor = decode_cursor("intake-row", after)
         start = int(cursor) if cursor and cursor.isdigit() else 0
-        results = [r for r in await info.context.stores.intake.results(str(self.id)) if outcome is None or r.outcome is outcome]
+        results = [r for r in await self.results(info) if outcome is None or r.outcome is outcome]
         later = [r for r in results if r.row > start]
         page = Page([IntakeRow.of(r) for r in later[:size]], [str(r.row) for r in later[:size]], len(later) > size, len(results))
         return connection("intake-row", page, after=after)
