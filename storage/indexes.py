@@ -23,7 +23,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [
         IndexModel([("scope_keys", ASCENDING), ("_id", DESCENDING)], name="scope"),
         IndexModel([("actor", ASCENDING), ("_id", DESCENDING)], name="actor"),
-        IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)], name="target"),
+        # An auditor's filter by target id (its type, if given, is checked on what it yields), or by type alone.
+        IndexModel([("target_id", ASCENDING), ("_id", DESCENDING)], name="target_id"),
+        IndexModel([("target_type", ASCENDING), ("_id", DESCENDING)], name="target_type"),
         # The hash chains: one event per (chain, seq), whoever inserts it first.
         IndexModel([("chain", ASCENDING), ("seq", ASCENDING)], name="chain_seq", unique=True),
     ],

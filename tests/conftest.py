@@ -15,6 +15,12 @@ from tests.logs import LogCapture
 from tests.support import ApiServer, GraphQLClient, backing_services, settings_for
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The index coverage check runs last: it checks every query shape the whole session
+    sent, so a test that ran after it would send shapes nobody checked."""
+    items.sort(key=lambda item: item.path.name == "test_index_coverage.py")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def json_logs() -> None:
     """The API logs as in production (JSON lines), before anything logs."""

@@ -59,7 +59,8 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             gql.post("query($f: SchoolFilter) { schools(first: 2, filter: $f) { totalCount edges { node { code registrars { login } } } } }",
                      {"f": f}, as_=role)
         gql.post('{ areas(parentCode: "410100") { code } school(code: "2141010501") { code } }', as_=role)
-        for f in ({}, {"actor": "weiwu.registrar"}, {"targetType": "student", "targetId": number}):
+        for f in ({}, {"actor": "weiwu.registrar"}, {"targetType": "student", "targetId": number}, {"targetId": number},
+                  {"targetType": "student"}, {"actor": "weiwu.registrar", "targetType": "student"}):
             gql.post("query($f: AuditEventFilter) { auditEvents(first: 2, filter: $f) { totalCount edges { node { action } } } }", {"f": f}, as_=role)
         gql.post("query($n: String!) { student(number: $n) { number } studentHistory(number: $n) { action } documents(number: $n) { id } }",
                  {"n": number}, as_=role)
