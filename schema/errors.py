@@ -8,22 +8,21 @@ mutation did not declare."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from enum import Enum, EnumType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 
 from domain.error_codes import DESCRIPTIONS, declared
+
+__all__ = ["RACE_CODES", "Outcome", "ErrorCode", "audited", "fail"]
 from domain.errors import DomainError
-from domain.ports import ConcurrentWrite
+from application.audit import RACE_CODES, Outcome
+from application.audit import audited as application_audited
 
 if TYPE_CHECKING:
     from schema.context import Context
 
-# Every mutation body that writes can meet a concurrent write to the same record: `audited`
-# turns it into CONFLICT.
-RACE_CODES = declared("CONFLICT")
 
 
 class _ErrorCodeType(EnumType):
@@ -88,15 +87,6 @@ OPEN_BUSINESS_KIND = "Its kind: a CaseKind value or CORRECTION; null like openBu
 S = TypeVar("S")
 
 
-@dataclass
-class Outcome(Generic[S]):
-    """What a successful mutation body returns: its result and what to audit about it."""
-
-    result: S
-    school_code: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 async def audited(
     ctx: Context,
     *,
@@ -106,16 +96,10 @@ async def audited(
     body: Callable[[], Awaitable[Outcome[S]]],
     extra: Callable[[DomainError], dict[str, Any]] | None = None,
 ) -> S | E:
-    """Run a mutation body; a DomainError becomes the mutation's typed error. Either way
-    the attempt goes to the audit trail (who, what, when, from where, outcome)."""
-    target_type, target_id = target
+    """Run a mutation body through the application's `audited` (the attempt goes to the
+    audit trail either way); a refusal becomes the mutation's typed error."""
     try:
-        try:
-            outcome = await body()
-        except ConcurrentWrite as race:
-            raise DomainError(None, "the record was changed by someone else meanwhile; reload it and try again", "CONFLICT") from race
+        outcome = await application_audited(ctx, action=action, target=target, body=body)
     except DomainError as e:
-        await ctx.audit(action, target_type, target_id, e.code, details={"field": e.field})
         return fail(errors[0], errors[1], e, extra)
-    await ctx.audit(action, target_type, target_id, school_code=outcome.school_code, details=outcome.details)
     return outcome.result

@@ -18,9 +18,9 @@ How the codes are found (`tests/codegraph.py`), statically:
   inspect, …)`) as if called, and a method of an object of unknown class to every indexed
   method of that name (`input.basic.to_domain()`; GraphQL resolvers excepted, which only
   Strawberry calls), and `cls(…)` in a classmethod to that class;
-- `schema.errors.audited` is reached from every resolver: it turns a concurrent write
-  (`ConcurrentWrite`, raised by storage/) into CONFLICT, so every mutation, all of which
-  write, has CONFLICT.
+- `schema.errors.audited` is reached from every resolver, and through it
+  `application.audit.audited`: it turns a concurrent write (`ConcurrentWrite`, raised by
+  storage/) into CONFLICT, so every mutation, all of which write, has CONFLICT.
 
 Where it is not exact (each a deliberate approximation):
 - constructing an error counts as raising it, and `except` clauses are not subtracted: a
@@ -86,7 +86,7 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
     ("domain.workflows.engine:open_case", "warn"): ("Definition.warnings, " + WORKFLOW_DATA, _workflow_callables("warnings")),
     ("domain.workflows.engine:_then_release", "effect"): ("a step's effect, " + WORKFLOW_DATA, _workflow_callables("effects")),
     ("application.cases:_write_effects", "effect"): ("the effects, " + WORKFLOW_DATA, _workflow_callables("effects")),
-    ("schema.errors:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
+    ("application.audit:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
     ("schema.errors:fail", "error_type"): ("the mutation's error type: a Strawberry type; " + NO_CODES, tuple),
     ("schema.errors:fail", "extra"): ("extra error fields, named in the resolver (analysed there); " + NO_CODES, tuple),
     ("api.uploads:upload_endpoint", "stores"): ("opens the stores (storage/); " + NO_CODES, tuple),
