@@ -13,6 +13,7 @@ from domain.access import (
     require_account_administrator,
     require_account_manager,
     require_filing_recorder,
+    require_training_recorder,
 )
 from domain.accounts import NEW_ACCOUNT_CODES, Account, Role, login_of, new_account
 from domain.error_codes import declared
@@ -106,5 +107,25 @@ async def record_filing(ctx: Session, login: str, filed_on: date, reference: str
     target, school = await account_in_reach(ctx, login)
     require_filing_recorder(ctx.account, target, school)
     updated = await ctx.stores.accounts.record_filing(target.login, filed_on, reference, ctx.stamp())
+    assert updated is not None
+    return updated, school
+
+
+RECORD_TRAINING_CODES = declared("NOT_FOUND", *ROLE_CODES, "TRAINING_DATE_IN_FUTURE")
+
+
+async def record_training(session: Session, login: str, completed_on: date) -> tuple[Account, School]:
+    """Art. 22 (先培训后上岗): the registrar's supervising department records the training;
+    the registrar is looked up in the caller's scope. The trained account and its school."""
+    registrar = await session.stores.accounts.get(login)
+    if registrar is None or registrar.role is not Role.SCHOOL_REGISTRAR or registrar.scope_code is None:
+        raise NotFound("login", "registrar")
+    school = await session.stores.schools.get(registrar.scope_code, session.school_scope)
+    if school is None:
+        raise NotFound("login", "registrar")
+    require_training_recorder(session.account, school)
+    if completed_on > date.today():
+        raise DomainError("completedOn", "training cannot be completed in the future", "TRAINING_DATE_IN_FUTURE")
+    updated = await session.stores.accounts.record_training(login, completed_on, session.stamp())
     assert updated is not None
     return updated, school

@@ -8,17 +8,13 @@ from typing import Annotated
 
 import strawberry
 
-from domain.access import ROLE_CODES, require_training_recorder
-from domain.accounts import Role
-from domain.error_codes import declared
-from domain.errors import DomainError, NotFound
+from application import accounts
+from application.accounts import RECORD_TRAINING_CODES
 from schema.accounts.types import Registrar
 from schema.docs import describe_error
 from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 
-# The registrar is looked up in your scope; only its supervising department records training (Art. 22).
-RECORD_TRAINING_CODES = declared("NOT_FOUND", *ROLE_CODES, "TRAINING_DATE_IN_FUTURE")
 
 
 @strawberry.enum(description="Stable codes of recordRegistrarTraining errors: exactly the ones it can return.")
@@ -62,17 +58,7 @@ class AccountMutations:
         ctx = info.context
 
         async def body() -> Outcome[RecordRegistrarTrainingSuccess]:
-            registrar = await ctx.stores.accounts.get(input.login)
-            if registrar is None or registrar.role is not Role.SCHOOL_REGISTRAR or registrar.scope_code is None:
-                raise NotFound("login", "registrar")
-            school = await ctx.stores.schools.get(registrar.scope_code, ctx.school_scope)
-            if school is None:
-                raise NotFound("login", "registrar")
-            require_training_recorder(ctx.account, school)
-            if input.completed_on > date.today():
-                raise DomainError("completedOn", "training cannot be completed in the future", "TRAINING_DATE_IN_FUTURE")
-            updated = await ctx.stores.accounts.record_training(input.login, input.completed_on, ctx.stamp())
-            assert updated is not None
+            updated, school = await accounts.record_training(ctx, input.login, input.completed_on)
             return Outcome(
                 RecordRegistrarTrainingSuccess(registrar=Registrar.of(updated)),
                 school_code=school.code,

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.access import ROLE_CODES, require_admin
-from domain.calendar import OVERRIDE_CODES, check_override
 from domain.error_codes import declared
 from domain.text import MULTI_LINE, TEXT_CODES, clean_text, identifier, optional_text
 from domain.workflows.engine import CaseKind, Decision
+from application import calendar
 from application import cases as usecases
+from application.calendar import SET_CALENDAR_YEAR_CODES
 from schema.docs import describe_error
 from schema.cases.types import Case, CaseDecisionType, CaseKindType, CalendarYear
 from schema.context import Info
@@ -35,7 +35,6 @@ class WithdrawCaseErrorCode(ErrorCode, codes=(*usecases.WITHDRAW_CASE_CODES, *TE
     ...
 
 
-SET_CALENDAR_YEAR_CODES = declared(*ROLE_CODES, *OVERRIDE_CODES)  # the admin records a year's schedule
 
 
 @strawberry.enum(description="Stable codes of setCalendarYear errors: exactly the ones it can return.")
@@ -281,9 +280,7 @@ class CaseMutations:
         ctx = info.context
 
         async def body() -> Outcome[SetCalendarYearSuccess]:
-            require_admin(ctx.account)
-            schedule = check_override(input.year, input.days_off, input.workdays)
-            await ctx.stores.calendar.save(schedule, ctx.stamp())
+            schedule = await calendar.set_year(ctx, input.year, input.days_off, input.workdays)
             return Outcome(
                 SetCalendarYearSuccess(
                     calendar_year=CalendarYear(

@@ -6,24 +6,18 @@ from typing import Annotated
 
 import strawberry
 
-from domain.access import ROLE_CODES, require_school_maintainer
-from domain.error_codes import declared
-from domain.errors import DomainError, NotFound
-from domain.text import TEXT_CODES, clean_text, identifier
+from application import schools
+from application.schools import UPDATE_SCHOOL_CONTACT_CODES
 from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 from schema.jurisdiction.types import School
 from schema.docs import describe_error
-
-UPDATE_SCHOOL_CONTACT_CODES = declared("NOT_FOUND", *ROLE_CODES, *TEXT_CODES, "NOTHING_TO_CHANGE", "VALUE_TOO_LONG")
 
 
 @strawberry.enum(description="Stable codes of updateSchoolContact errors: exactly the ones it can return.")
 class UpdateSchoolContactErrorCode(ErrorCode, codes=(*UPDATE_SCHOOL_CONTACT_CODES, *RACE_CODES)):
     ...
 
-
-MAX_TEXT = 200
 
 
 @strawberry.input(description="New contact details of a school; give at least one, the others stay as they are.")
@@ -52,24 +46,6 @@ UpdateSchoolContactResult = Annotated[UpdateSchoolContactSuccess | UpdateSchoolC
 describe_error(UpdateSchoolContactError, "updateSchoolContact")
 
 
-def _check(input: UpdateSchoolContactInput) -> dict[str, str]:
-    given = {
-        name: clean_text(name, value, max_length=None)
-        for name, value in (
-            ("address", input.address),
-            ("phone", input.phone),
-            ("paperArchiveLocation", input.paper_archive_location),
-        )
-        if value is not None
-    }
-    if not given:
-        raise DomainError(None, "give at least one of address, phone, paperArchiveLocation", "NOTHING_TO_CHANGE")
-    for name, value in given.items():
-        if len(value) > MAX_TEXT:
-            raise DomainError(name, f"at most {MAX_TEXT} characters", "VALUE_TOO_LONG")
-    return given
-
-
 @strawberry.type
 class JurisdictionMutations:
     @strawberry.mutation(
@@ -82,19 +58,8 @@ class JurisdictionMutations:
         ctx = info.context
 
         async def body() -> Outcome[UpdateSchoolContactSuccess]:
-            school = await ctx.stores.schools.get(identifier(input.code), ctx.school_scope)
-            if school is None:
-                raise NotFound("code", "school")
-            require_school_maintainer(ctx.account, school)
-            given = _check(input)
-            updated = await ctx.stores.schools.update_contact(
-                school.code,
-                ctx.stamp(),
-                address=given.get("address"),
-                phone=given.get("phone"),
-                paper_archive_location=given.get("paperArchiveLocation"),
-            )
-            assert updated is not None
+            given = schools.contact_changes(input.address, input.phone, input.paper_archive_location)
+            school, updated = await schools.update_contact(ctx, input.code, given)
             before = {"address": school.address, "phone": school.phone, "paperArchiveLocation": school.paper_archive_location}
             return Outcome(
                 UpdateSchoolContactSuccess(school=School.of(updated)),

@@ -5,25 +5,22 @@ is stored once and never overwritten."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rules
 from strawberry.schema.schema import validate_document
 
-from domain.access import ROLE_CODES, require_admin
-from domain.errors import DomainError
-from domain.persisted import PersistedOperation as StoredOperation
-from domain.persisted import document_hash, document_id, parse_document_id
-from schema.context import Info
+from application import persisted
+from application.persisted import MAX_DOCUMENT_CHARS, MAX_DOCUMENTS
 from domain.error_codes import declared
+from domain.errors import DomainError
+from domain.persisted import document_id
+from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
 
-MAX_DOCUMENTS = 1000
-MAX_DOCUMENT_CHARS = 100_000
-
-REGISTER_CODES = declared(*ROLE_CODES, "INVALID_VALUE", "HASH_MISMATCH", "INVALID_DOCUMENT", *RACE_CODES)
+REGISTER_CODES = declared(*persisted.REGISTER_CODES, "INVALID_DOCUMENT", *RACE_CODES)
 
 
 @strawberry.enum(description="Stable codes of registerPersistedOperations errors: exactly the ones it can return.")
@@ -110,41 +107,19 @@ class PersistedOperationMutations:
         ctx = info.context
 
         async def body() -> Outcome[RegisterPersistedOperationsSuccess]:
-            require_admin(ctx.account)
-            if not input.documents or len(input.documents) > MAX_DOCUMENTS:
-                raise DomainError("documents", f"give 1 to {MAX_DOCUMENTS} documents", "INVALID_VALUE")
-            now = datetime.now(UTC)
-            checked: list[StoredOperation] = []
-            for i, item in enumerate(input.documents):
-                hash_hex = parse_document_id(item.hash)
-                if hash_hex is None:
-                    raise DomainError(f"documents[{i}].hash", "not a document id: sha256:<64 lowercase hex>", "INVALID_VALUE")
-                if len(item.document) > MAX_DOCUMENT_CHARS:
-                    raise DomainError(f"documents[{i}].document", f"longer than {MAX_DOCUMENT_CHARS} characters", "INVALID_VALUE")
-                # The document first: a text that is not GraphQL is named as such, whatever its hash.
-                names = _operation_names(info, f"documents[{i}].document", item.document)
-                actual = document_hash(item.document)
-                if actual != hash_hex:
-                    raise DomainError(
-                        f"documents[{i}].hash",
-                        f"not the SHA-256 of the document text (that is {document_id(actual)})",
-                        "HASH_MISMATCH",
-                    )
-                checked.append(StoredOperation(hash_hex, item.document, names, ctx.account.login, now, ctx.request_id))
-            operations: list[PersistedOperation] = []
-            for operation in checked:
-                new = await ctx.stores.persisted_operations.insert(operation)
-                stored = operation if new else await ctx.stores.persisted_operations.get(operation.hash)
-                assert stored is not None and stored.document == operation.document  # same SHA-256, same text
-                operations.append(
-                    PersistedOperation(
-                        document_id=document_id(stored.hash),
-                        operation_names=list(stored.operation_names),
-                        registered_by=stored.registered_by,
-                        registered_at=stored.registered_at,
-                        new=new,
-                    )
+            stored = await persisted.register(
+                ctx, [(d.hash, d.document) for d in input.documents], lambda field, text: _operation_names(info, field, text)
+            )
+            operations = [
+                PersistedOperation(
+                    document_id=document_id(operation.hash),
+                    operation_names=list(operation.operation_names),
+                    registered_by=operation.registered_by,
+                    registered_at=operation.registered_at,
+                    new=new,
                 )
+                for operation, new in stored
+            ]
             registered = [o.document_id for o in operations if o.new]
             return Outcome(
                 RegisterPersistedOperationsSuccess(

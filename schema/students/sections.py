@@ -3,28 +3,18 @@ province publishes (R-B6)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import access
-from domain.access import ROLE_CODES
-from domain.error_codes import declared
-from domain.errors import DomainError
-from domain.ports import SectionEntry as DomainSectionEntry
-from domain.ports import SectionSchema as DomainSectionSchema
-from domain.sections import ENTRY_CODES, SCHEMA_CODES, Section, check_schema, clean_entry, validate_entry
+from application import sections
+from application.sections import ADD_SECTION_ENTRY_CODES, PUBLISH_SECTION_SCHEMA_CODES
+from domain.sections import Section
 from schema.context import Info
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
-from application import students as usecases
 from schema.docs import describe_error
 from schema.students.types import SectionEntry, SectionType
-
-PUBLISH_SECTION_SCHEMA_CODES = declared(*ROLE_CODES, *SCHEMA_CODES, "CONFLICT")  # the province publishes
-ADD_SECTION_ENTRY_CODES = declared(*usecases.LOOKUP_CODES, *ROLE_CODES, "NO_SCHEMA", *ENTRY_CODES)  # the school's registrar
 
 
 @strawberry.enum(description="Stable codes of publishSectionSchema errors: exactly the ones it can return.")
@@ -35,11 +25,6 @@ class PublishSectionSchemaErrorCode(ErrorCode, codes=(*PUBLISH_SECTION_SCHEMA_CO
 @strawberry.enum(description="Stable codes of addSectionEntry errors: exactly the ones it can return.")
 class AddSectionEntryErrorCode(ErrorCode, codes=(*ADD_SECTION_ENTRY_CODES, *RACE_CODES)):
     ...
-
-
-def entry_id(recorded_at: datetime) -> str:
-    """Entry ids sort by the time of recording, so a dossier's entries page in that order."""
-    return f"{recorded_at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
 
 
 @strawberry.input(description="A new version of an archive section's schema.")
@@ -106,16 +91,7 @@ class SectionMutations:
         section = Section(input.section)
 
         async def body() -> Outcome[PublishSectionSchemaSuccess]:
-            access.require_schema_publisher(ctx.account)
-            schema = cast(dict[str, Any], input.schema)
-            if not isinstance(schema, dict):
-                raise DomainError("schema", "a JSON Schema is an object", "INVALID_SCHEMA")
-            check_schema(schema)
-            latest = await ctx.stores.sections.latest(section)
-            version = (latest.version if latest else 0) + 1
-            published = DomainSectionSchema(section, version, schema, ctx.account.login, datetime.now(UTC))
-            if not await ctx.stores.sections.publish(published):
-                raise DomainError("section", "another version was published meanwhile; reload", "CONFLICT")
+            version = await sections.publish_schema(ctx, section, input.schema)
             return Outcome(PublishSectionSchemaSuccess(section=section, version=version), details={"version": version})
 
         return await audited(
@@ -137,28 +113,11 @@ class SectionMutations:
         section = Section(input.section)
 
         async def body() -> Outcome[AddSectionEntrySuccess]:
-            row, school = await usecases.student_in_scope(ctx, input.number)
-            access.require_school_registrar(ctx.account, school)
-            schema = await ctx.stores.sections.latest(section)
-            if schema is None:
-                raise DomainError("section", "this section has no published schema", "NO_SCHEMA")
-            data = clean_entry(input.data)
-            validate_entry(section, schema.version, schema.schema, data)
-            now = datetime.now(UTC)
-            entry = DomainSectionEntry(
-                id=entry_id(now),
-                dossier_id=row.dossier.id,
-                section=section,
-                schema_version=schema.version,
-                data=cast(dict[str, Any], data),
-                recorded_by=ctx.account.login,
-                recorded_at=now,
-            )
-            await ctx.stores.sections.add_entry(entry)
+            entry, school = await sections.add_entry(ctx, input.number, section, input.data)
             return Outcome(
                 AddSectionEntrySuccess(entry=SectionEntry.of(entry)),
                 school_code=school.code,
-                details={"section": section.value, "schemaVersion": schema.version},
+                details={"section": section.value, "schemaVersion": entry.schema_version},
             )
 
         return await audited(

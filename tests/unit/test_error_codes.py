@@ -86,6 +86,9 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
     ("domain.workflows.engine:open_case", "warn"): ("Definition.warnings, " + WORKFLOW_DATA, _workflow_callables("warnings")),
     ("domain.workflows.engine:_then_release", "effect"): ("a step's effect, " + WORKFLOW_DATA, _workflow_callables("effects")),
     ("application.cases:_write_effects", "effect"): ("the effects, " + WORKFLOW_DATA, _workflow_callables("effects")),
+    ("application.persisted:register", "names_of"): (
+        "the document check the resolver passes in (a lambda calling `_operation_names`, analysed in the resolver)", tuple
+    ),
     ("application.audit:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
     ("schema.errors:fail", "error_type"): ("the mutation's error type: a Strawberry type; " + NO_CODES, tuple),
     ("schema.errors:fail", "extra"): ("extra error fields, named in the resolver (analysed there); " + NO_CODES, tuple),
