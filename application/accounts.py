@@ -19,7 +19,7 @@ from domain.accounts import NEW_ACCOUNT_CODES, Account, Role, login_of, new_acco
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.jurisdiction import School
-from domain.ports import AccountStore, Stamp
+from domain.ports import AccountStore, Page, Stamp
 from domain.text import MULTI_LINE, TEXT_CODES, optional_text, required_text
 from application.session import Session
 
@@ -129,3 +129,25 @@ async def record_training(session: Session, login: str, completed_on: date) -> t
     updated = await session.stores.accounts.record_training(login, completed_on, session.stamp())
     assert updated is not None
     return updated, school
+
+
+async def accounts_at(session: Session, scope_code: str | None, *, after: str | None, first: int) -> Page[Account]:
+    """The accounts of one school or area (None: the admins) for whoever administers them:
+    the admin everywhere, a department inside its area (R-A4). Anything else is empty, as
+    for a scope the caller does not see (Art. 24)."""
+    actor = session.account
+    if actor.role is not Role.ADMIN and not actor.is_department:
+        return Page([], [], False, 0)
+    school = None
+    if scope_code is None:
+        if actor.role is not Role.ADMIN:
+            return Page([], [], False, 0)
+    elif len(scope_code) == 10:
+        school = await session.stores.schools.get(scope_code, session.school_scope)
+        if school is None:
+            return Page([], [], False, 0)
+    elif not (await session.area_scope()).contains(scope_code):
+        return Page([], [], False, 0)
+    page = await session.stores.accounts.page(scope_code, after=after, first=first)
+    shown = [(a, k) for a, k in zip(page.items, page.keys, strict=True) if may_see_account(actor, a, school)]
+    return Page([a for a, _ in shown], [k for _, k in shown], page.has_next, page.total)

@@ -8,8 +8,9 @@ from typing import Any
 from domain.accounts import Account, Role
 from pymongo.errors import DuplicateKeyError
 
-from domain.ports import ConcurrentWrite, Stamp
+from domain.ports import Page, ConcurrentWrite, Stamp
 from storage.mongo import Collections, Doc
+from storage.pages import keyset
 from storage.transitions import TransitionLog
 
 
@@ -68,6 +69,14 @@ class AccountRepository:
     async def get(self, login: str) -> Account | None:
         doc = await self._c.find_one({"_id": login})
         return _from_doc(doc) if doc else None
+
+    async def page(self, scope_code: str | None, *, after: str | None, first: int) -> Page[Account]:
+        """The accounts scoped to exactly this school or area (None: the admins), by login."""
+        query: Doc = {"scope_code": scope_code}
+        total = await self._c.count_documents(query)
+        docs = await self._c.find(keyset(query, after)).sort("_id", 1).limit(first + 1).to_list()
+        accounts = [_from_doc(d) for d in docs[:first]]
+        return Page(accounts, [a.login for a in accounts], len(docs) > first, total)
 
     async def registrars_of(self, school_codes: list[str]) -> list[Account]:
         """The current (not disabled) registrars of these schools."""

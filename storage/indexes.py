@@ -19,7 +19,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("province_code", ASCENDING), ("_id", ASCENDING)], name="province"),
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind"),
     ],
-    "accounts": [IndexModel([("scope_code", ASCENDING), ("role", ASCENDING), ("_id", ASCENDING)], name="scope_role")],
+    "accounts": [
+        IndexModel([("scope_code", ASCENDING), ("role", ASCENDING), ("_id", ASCENDING)], name="scope_role"),
+        IndexModel([("scope_code", ASCENDING), ("_id", ASCENDING)], name="scope"),  # the accounts of one school or area
+    ],
     "audit": [
         IndexModel([("scope_keys", ASCENDING), ("_id", DESCENDING)], name="scope"),
         IndexModel([("actor", ASCENDING), ("_id", DESCENDING)], name="actor"),

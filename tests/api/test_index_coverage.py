@@ -59,6 +59,8 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             gql.post("query($f: SchoolFilter) { schools(first: 2, filter: $f) { totalCount edges { node { code registrars { login } } } } }",
                      {"f": f}, as_=role)
         gql.post('{ areas(parentCode: "410100") { code } school(code: "2141010501") { code } }', as_=role)
+        for scope in ("2141010501", "410105", None):
+            gql.post("query($s: String) { accounts(scopeCode: $s, first: 2) { totalCount edges { node { login } } } }", {"s": scope}, as_=role)
         for f in ({}, {"actor": "weiwu.registrar"}, {"targetType": "student", "targetId": number}, {"targetId": number},
                   {"targetType": "student"}, {"actor": "weiwu.registrar", "targetType": "student"}):
             gql.post("query($f: AuditEventFilter) { auditEvents(first: 2, filter: $f) { totalCount edges { node { action } } } }", {"f": f}, as_=role)
