@@ -41,8 +41,9 @@ def _searchable(path: Path) -> Path:
 
 
 @contextmanager
-def running_api(extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, Settings]]:
-    """The API's base URL and the settings it runs with (tokens are minted from them)."""
+def prepared_services(**overrides: object) -> Iterator[Settings]:
+    """Freshly started embedded servers in a temporary directory, with the bucket, the
+    indexes and the demo data; the settings that reach them."""
     with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(_searchable(Path(tmp))) as ep:
         settings = Settings(
             app_env="test",
@@ -53,19 +54,28 @@ def running_api(extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[st
             s3_admin_access_key=ep.s3_admin_access_key,
             s3_admin_secret_key=SecretStr(ep.s3_admin_secret_key),
             jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-            port=free_port(),
+            **overrides,  # type: ignore[arg-type]
         )
-        assert settings.mongodb_uri is not None and settings.jwt_secret is not None
+        assert settings.mongodb_uri is not None
         asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings), settings.s3_evidence_bucket, demo=True))
+        yield settings
+
+
+@contextmanager
+def running_api(extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, Settings]]:
+    """The API's base URL and the settings it runs with (tokens are minted from them)."""
+    with prepared_services(port=free_port()) as settings:
+        assert settings.mongodb_uri is not None and settings.jwt_secret is not None and settings.s3_endpoint is not None
+        assert settings.s3_access_key is not None and settings.s3_secret_key is not None
         env = {
             **os.environ,
             "APP_ENV": "test",
             "PORT": str(settings.port),
             "MONGODB_URI": settings.mongodb_uri,
             "MONGODB_DATABASE": settings.mongodb_database,
-            "S3_ENDPOINT": ep.s3_endpoint,
-            "S3_ACCESS_KEY": ep.s3_access_key,
-            "S3_SECRET_KEY": ep.s3_secret_key,
+            "S3_ENDPOINT": settings.s3_endpoint,
+            "S3_ACCESS_KEY": settings.s3_access_key,
+            "S3_SECRET_KEY": settings.s3_secret_key.get_secret_value(),
             "JWT_SECRET": settings.jwt_secret.get_secret_value(),
             **(extra_env or {}),
         }

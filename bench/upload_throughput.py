@@ -7,30 +7,26 @@ latency, throughput and the ratio to raw, and where the API's time goes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
 import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 
 from api.app import s3_client
 from api.auth import mint_token
 from api.logging import configure_logging
 from api.settings import Settings
+from bench.api_process import prepared_services
 from domain.identity import mod11_check_digit
-from scripts.init_cmd import s3_admin_client
 from storage.check_pool import default_workers
-from storage.embedded import EmbeddedServices, free_port
-from storage.setup import prepare
+from storage.embedded import free_port
 
 
 def scanned_jpeg(target: int = 2 * 1024 * 1024) -> bytes:
@@ -135,12 +131,6 @@ def run_parallel(work, count: int, concurrency: int) -> tuple[list[float], float
     return latencies, time.perf_counter() - started
 
 
-def _searchable(path: Path) -> Path:
-    """PostgreSQL runs as the `postgres` user when we are root: it must reach the dir."""
-    path.chmod(0o711)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=40)
@@ -149,20 +139,7 @@ def main() -> None:
     configure_logging("WARNING")
     body = scanned_jpeg()
     mb = len(body) / 1e6
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedServices(_searchable(Path(tmp))) as ep:
-        settings = Settings(
-            app_env="test",
-            mongodb_uri=ep.mongodb_uri,
-            s3_endpoint=ep.s3_endpoint,
-            s3_access_key=ep.s3_access_key,
-            s3_secret_key=SecretStr(ep.s3_secret_key),
-            s3_admin_access_key=ep.s3_admin_access_key,
-            s3_admin_secret_key=SecretStr(ep.s3_admin_secret_key),
-            jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-            log_level="WARNING",
-        )
-        assert settings.mongodb_uri is not None
-        asyncio.run(prepare(settings.mongodb_uri, settings.mongodb_database, s3_admin_client(settings), settings.s3_evidence_bucket, demo=True))
+    with prepared_services(log_level="WARNING") as settings:
         port = free_port()
         api = start_api(settings, port)
         token = mint_token(settings, "weiwu.registrar")

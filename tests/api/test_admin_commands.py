@@ -4,7 +4,6 @@ nothing and says so, and a refused file writes nothing."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from pymongo import MongoClient
 
 from storage.embedded import PROJECT_ROOT, Endpoints
+from tests.sheets import xlsx
 from tests.support import ApiServer, GraphQLClient, settings_for
 
 AREAS_CSV = "行政区划代码,单位名称\n411000,许昌市\n411002,魏都区\n411003,建安区\n"
@@ -69,15 +69,6 @@ def run(api: ApiServer, *args: str, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for values in rows:
-        sheet.append(values)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def logged(store: Any, aggregate: str) -> int:

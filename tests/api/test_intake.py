@@ -27,6 +27,7 @@ from storage.mongo import Collections, connect
 from storage.spreadsheets import read_table
 from tests.factories import ENROL, enrolment, resident_id, school_age_birth, unique_name
 from storage.embedded import Endpoints
+from tests.sheets import xlsx
 from tests.support import ApiServer, GraphQLClient, settings_for
 
 WEIWU = "2141010501"  # a primary school in 金水区; weiwu.registrar keys in its students
@@ -58,15 +59,7 @@ def row(**over: Any) -> dict[str, Any]:
 
 def workbook(rows: list[dict[str, Any]], keys: list[str] | None = None) -> bytes:
     keys = keys or sorted({k for r in rows for k in r}, key=list(HEADERS).index)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append([HEADERS[k] for k in keys])
-    for r in rows:
-        sheet.append([r.get(k) for k in keys])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx([[HEADERS[k] for k in keys], *([r.get(k) for k in keys] for r in rows)])
 
 
 def post(gql: GraphQLClient, data: bytes, *, as_: str = "weiwu.registrar", school: str = WEIWU, name: str = "新生.xlsx") -> Any:

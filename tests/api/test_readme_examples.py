@@ -5,7 +5,6 @@ sends it, its variables, what it must answer, what later steps reuse)."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import time
@@ -15,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import openpyxl
 
 from domain.identity import mod11_check_digit
 from domain.intake import INTAKE_COLUMNS
 from storage.embedded import Endpoints
 from tests import scans
+from tests.sheets import xlsx
 from tests.support import ApiServer, GraphQLClient, settings_for
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -84,19 +83,14 @@ def at(data: Any, path: str) -> Any:
 def intake_file() -> bytes:
     headers = {c.key: c.headers[0] for c in INTAKE_COLUMNS}
     keys = ["name", "sex", "birth_date", "id_number", "grade", "class_name", "entry_date", "entry_way", "study_mode"]
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append([headers[k] for k in keys])
+    rows: list[list[object]] = [[headers[k] for k in keys]]
     for i, (name, day) in enumerate((("李一", 3), ("李二", 4), ("李三", 5))):
         first17 = f"410105201910{day:02d}00{i * 2 + 1}"
         number = first17 + mod11_check_digit(first17)
         if i == 2:  # a mistyped last character
             number = number[:-1] + ("1" if number[-1] != "1" else "2")
-        sheet.append([name, "男", f"2019-10-{day:02d}", number, "1", "一(2)班", "2026-09-01", "1", "1"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        rows.append([name, "男", f"2019-10-{day:02d}", number, "1", "一(2)班", "2026-09-01", "1", "1"])
+    return xlsx(rows)
 
 
 BODIES = {"scan.png": (scans.png, "image/png"), "intake.xlsx": (intake_file, None)}

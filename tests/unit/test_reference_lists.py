@@ -5,9 +5,7 @@ when a school may not move."""
 
 from __future__ import annotations
 
-import io
 
-import openpyxl
 import pytest
 
 from domain.errors import DomainError
@@ -26,6 +24,7 @@ from domain.reference_lists import (
     school_changes,
 )
 from storage.reference_lists import read_area_list, read_school_list
+from tests.sheets import xlsx
 
 KNOWN = {"410000", "410100", "410105", "410102", "410300", "410302"}
 K, O = SchoolKind, Ownership
@@ -148,19 +147,10 @@ def test_the_areas_a_list_covers(codes: list[str], coverage: tuple[str, ...]) ->
     assert covering_areas(codes) == coverage
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for values in rows:
-        sheet.append(values)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def test_a_school_list_file_with_the_national_systems_headers() -> None:
-    data = _xlsx([
+    data = xlsx([
         ["学校名录（2026 年秋）"],
         ["学校标识码*", "学校名称", "办学类型", "办学性质", "所在地行政区划代码", "学籍主管部门代码", "备注"],
         [2141010599, "金水区测试小学", "小学", "公办", 410105, None, "新建"],

@@ -18,17 +18,9 @@ COLUMNS = (
     Column("id_number", ("身份证件号", "ID number")),
     Column("birth_date", ("出生日期",)),
 )
+from tests.sheets import xlsx
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def test_xlsx_rows_keyed_by_chinese_headers_with_required_marks_and_spaces() -> None:
