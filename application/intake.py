@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from domain import dossier as d
 from domain.duplicates import Probe
 from domain.errors import DomainError
 from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
+from domain.accounts import Account
 from domain.jurisdiction import School
 from domain.intake import (
     COLUMN_HEADER,
@@ -132,6 +134,10 @@ class _Cells:
         if kind is IdDocKind.RESIDENT_ID and number is None and not prefix:
             kind = IdDocKind.NONE_YET if not self.text("id_kind") else kind
         assert isinstance(kind, IdDocKind)
+        if kind is IdDocKind.NONE_YET and number is not None:
+            column = f"{prefix}id_number"
+            self.problems.append(RowProblem(column, "INVALID_VALUE", f"{COLUMN_HEADER[column]}: the kind is 无 (no document) but a number is given; remove the number or choose the kind"))
+            return None
         country = self.optional("id_country") if not prefix else None
         try:
             return parse_id_document(kind, None if kind is IdDocKind.NONE_YET else number, country)
@@ -276,8 +282,8 @@ async def intake_row(session: Session, job: IntakeJob, row: Row, *, interrupted:
     except RowRefused as e:
         return result(IntakeOutcome.REFUSED, problems=e.problems)
     if interrupted:  # a stopped run may have got as far as this row's dossier
-        made = await session.stores.students.created_under(session.request_id)
-        if made is not None:
+        made = await session.stores.students.created_under(session.request_id, job.created_by)
+        if made is not None and made.status.school_code == job.school_code:
             return result(IntakeOutcome.ENROLLED, made.number)
     try:
         stored, _candidates = await students.enrol(session, enrolment)
@@ -329,10 +335,25 @@ async def start(session: Session, school_code: str, file_name: str, file_sha256:
 
 
 async def job_in_scope(session: Session, job_id: str) -> IntakeJob:
+    """A job, for whoever may read its rows unmasked: the school's registrar and its
+    supervising department (Art. 24; the rows are every cell as keyed in, children never
+    enrolled included). Anyone else is told it does not exist."""
     job = await session.stores.intake.get(job_id)
-    if job is None or await session.stores.schools.get(job.school_code, session.school_scope) is None:
+    school = await session.loaders.school.load(job.school_code) if job is not None else None
+    if job is None or school is None or not access.may_read_personal(session.account, school):
         raise DomainError("id", "no intake job in your scope has this id", "NOT_FOUND")
     return job
+
+
+def child_key(row: Row) -> tuple[str, str]:
+    """Rows that may be one child: the name in its one spelling and the birth date as a
+    date, however the cells wrote them (2019-09-05, 2019/9/5, 2019年9月5日)."""
+    name = unicodedata.normalize("NFKC", "".join(row.values.get("name", "").split()))
+    try:
+        born = parse_date(row.values.get("birth_date", "")).isoformat()
+    except CellError:
+        born = row.values.get("birth_date", "").strip()
+    return name, born
 
 
 def stale(heartbeat_at: datetime, now: datetime, after: timedelta) -> bool:
@@ -356,13 +377,14 @@ async def run(stores: Stores, job_id: str, *, stale_after: timedelta, concurrenc
         return False
     account = await stores.accounts.get(job.created_by)
     if account is None or account.disabled:
-        await stores.intake.finish(job_id, IntakeState.STOPPED, datetime.now(UTC))
+        await _stop(stores, job, account, number)
         return True
     done = {r.row for r in await stores.intake.results(job_id)}
-    claimed = await stores.intake.claimed_rows(job_id)
+    claimed = await stores.intake.claimed_rows(job_id)  # by runs that stopped: such a row may have its dossier
     pending = [r for r in await stores.intake.rows(job_id) if r.number not in done]
     loaders = Loaders.create(stores)
     gate = asyncio.Semaphore(concurrency)
+    lease_lost = asyncio.Event()
     # Claims and results of the rows in flight go to the database together: each row still
     # waits for its own claim, and is done when its own result is written.
     claims: DataLoader[int, bool] = DataLoader(load_fn=lambda rows: stores.intake.claim_rows(job_id, rows, number), cache=False)
@@ -374,30 +396,55 @@ async def run(stores: Stores, job_id: str, *, stale_after: timedelta, concurrenc
                 await one(row)
 
     async def one(row: Row) -> None:
-        actor = Actor(account, f"intake-{job.file_sha256[:16]}-{row.number}")
+        if lease_lost.is_set():
+            raise _LeaseLost
+        # Disabling an account takes effect on its next row, as on its next request.
+        current = await stores.accounts.get(job.created_by)
+        if current is None or current.disabled:
+            raise _AccountDisabled
+        actor = Actor(current, f"intake-{job.file_sha256[:16]}-{row.number}")
         session = Session(actor=actor, stores=stores, loaders=loaders, page_size_max=page_size_max)
-        interrupted = row.number in claimed  # by a run that stopped: the row may have got as far as its dossier
+        interrupted = row.number in claimed
         if not interrupted and not await claims.load(row.number):
             return  # claimed meanwhile by a run that is still alive: it records the row
         await records.load(await intake_row(session, job, row, interrupted=interrupted))
 
     async def beat() -> None:
+        """Keep the lease; once a later run has taken the job over, stop taking rows."""
         while True:
             await asyncio.sleep(min(HEARTBEAT.total_seconds(), stale_after.total_seconds() / 3))
-            await stores.intake.heartbeat(job_id, number, datetime.now(UTC))
+            with contextlib.suppress(Exception):  # a failed beat is retried; a stale lease is taken over
+                latest = await stores.intake.last_run(job_id)
+                if latest is not None and latest[0] != number:
+                    lease_lost.set()
+                    return
+                await stores.intake.heartbeat(job_id, number, datetime.now(UTC))
 
     heart = asyncio.create_task(beat())
+    ended: type[Exception] | None = None
     try:
         # Rows of one child (same name and birth date) go in file order, one after another:
         # the second then meets the first as a duplicate, as two forms sent in turn would.
         groups: dict[tuple[str, str], list[Row]] = {}
         for r in pending:
-            groups.setdefault((r.values.get("name", "").strip(), r.values.get("birth_date", "").strip()), []).append(r)
-        await asyncio.gather(*(group(rows) for rows in groups.values()))
+            groups.setdefault(child_key(r), []).append(r)
+        # One row failing stops them all (TaskGroup cancels the rest); its claimed rows are
+        # taken up by the next run.
+        async with asyncio.TaskGroup() as tasks:
+            for rows in groups.values():
+                tasks.create_task(group(rows))
+    except* _LeaseLost:
+        ended = _LeaseLost  # the later run goes on
+    except* _AccountDisabled:
+        ended = _AccountDisabled
     finally:
         heart.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heart
+    if ended is _AccountDisabled:
+        await _stop(stores, job, account, number)
+    if ended is not None:
+        return True
     results = await stores.intake.results(job_id)
     counts = {o.value: sum(1 for r in results if r.outcome is o) for o in IntakeOutcome}
     session = Session(Actor(account, f"intake-{job.file_sha256[:16]}"), stores, loaders, page_size_max)
@@ -407,6 +454,25 @@ async def run(stores: Stores, job_id: str, *, stale_after: timedelta, concurrenc
     )
     await stores.intake.finish(job_id, IntakeState.DONE, datetime.now(UTC))
     return True
+
+
+class _LeaseLost(Exception):
+    """A later run holds the job: this one stops taking rows."""
+
+
+class _AccountDisabled(Exception):
+    """The uploading account was disabled: the rows left are not processed."""
+
+
+async def _stop(stores: Stores, job: IntakeJob, account: Account | None, run: int) -> None:
+    results = await stores.intake.results(job.id)
+    if account is not None:
+        session = Session.open(Actor(account, f"intake-{job.file_sha256[:16]}"), stores)
+        await session.audit(
+            "intake:stopped", "intake_job", job.id, "ACCOUNT_DISABLED", school_code=job.school_code,
+            details={"processed": len(results), "total": job.total, "run": run},
+        )
+    await stores.intake.finish(job.id, IntakeState.STOPPED, datetime.now(UTC))
 
 
 def with_result(rows: list[Row], results: list[IntakeResult]) -> list[tuple[Row, IntakeResult | None]]:

@@ -20,14 +20,13 @@ import csv
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -41,6 +40,9 @@ SPREADSHEET_CODES = declared("SPREADSHEET_UNREADABLE", "SPREADSHEET_COLUMNS", "S
 
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # all members of an XLSX archive together
 MAX_MEMBERS = 2_000
+MAX_COLUMNS = 256  # read at most this many columns (the templates have about 50)
+HEADER_WITHIN = 50  # the header row is one of the first rows
+EMPTY_ROWS_ALLOWED = 1_000  # blank rows between data rows, beyond the data rows themselves
 _EXACT_FLOAT_DIGITS = 15  # a float holds 15 significant decimal digits exactly
 _XLSX_MAGIC = b"PK\x03\x04"
 
@@ -68,7 +70,10 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         raise _refuse("the workbook cannot be read (damaged, encrypted, or not XLSX)") from e
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        # The file's own <dimension> is not trusted: a tiny file can claim 16,384 columns by
+        # a million rows, and openpyxl would pad every row to that width.
+        sheet.reset_dimensions()
+        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             yield list(values)
     except Exception as e:
         raise _refuse("the workbook cannot be read (damaged, encrypted, or not XLSX)") from e
@@ -135,9 +140,15 @@ def read_table(data: bytes, columns: Sequence[Column], *, max_rows: int) -> Tabl
     ignored: list[str] = []
     rows: list[Row] = []
     for number, values in enumerate(source, start=1):
-        cells = [_cell_text(v) for v in values]
+        # Every row read counts, blank ones too: a file of a million blank rows is refused
+        # after a bounded amount of work, whatever its size on disk.
+        if number > max_rows + HEADER_WITHIN + EMPTY_ROWS_ALLOWED:
+            raise DomainError("file", f"the file has more than {max_rows} rows; split it", "SPREADSHEET_TOO_MANY_ROWS")
+        cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
         if not any(text.strip() for text, _ in cells):
             continue
+        if positions is None and number > HEADER_WITHIN:
+            break
         if positions is None:
             found = {i: by_header[_header_key(t)] for i, (t, _) in enumerate(cells) if _header_key(t) in by_header}
             if not found:
@@ -170,12 +181,12 @@ def read_table(data: bytes, columns: Sequence[Column], *, max_rows: int) -> Tabl
 
 @dataclass(frozen=True)
 class SheetOut:
-    """A sheet to write: a title, the header row, data rows, and per-row highlights."""
+    """A sheet to write: a title, the header row, data rows, and the rows to highlight."""
 
     title: str
     headers: Sequence[str]
     rows: Iterable[Sequence[object]]
-    highlight: Mapping[int, str] = field(default_factory=dict)  # 0-based data row -> note shown on it
+    highlight: Collection[int] = frozenset()  # 0-based data rows filled in red
     widths: Mapping[int, int] = field(default_factory=dict)  # 0-based column -> width in characters
 
 
@@ -207,14 +218,12 @@ def write_workbook(sheets: Sequence[SheetOut]) -> bytes:
             sheet.column_dimensions[get_column_letter(col)].width = spec.widths.get(col - 1, max(10, len(header) * 2 + 2))
         sheet.freeze_panes = "A2"
         for index, values in enumerate(spec.rows):
-            note = spec.highlight.get(index)
+            marked = index in spec.highlight
             for col, value in enumerate(values, start=1):
                 cell = sheet.cell(index + 2, col)
                 _literal(cell, value)
-                if note is not None:
+                if marked:
                     cell.fill = _HIGHLIGHT
-            if note is not None:
-                sheet.cell(index + 2, 1).comment = Comment(note, "学籍")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

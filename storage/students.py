@@ -438,10 +438,10 @@ class StudentRepository:
             if await self.replace(current, replace(current, open_business=None, open_business_since=None), stamp, None):
                 return
 
-    async def created_under(self, request_id: str) -> Dossier | None:
-        """The dossier whose first version was claimed under this request id, brought up to
-        its log (a writer stopped after its claim leaves the projection behind)."""
-        entry = await self._log_entries.find_one({"request_id": request_id, "aggregate": AGGREGATE, "version": 1})
+    async def created_under(self, request_id: str, actor: str) -> Dossier | None:
+        """The dossier whose first version `actor` claimed under this request id, brought up
+        to its log (a writer stopped after its claim leaves the projection behind)."""
+        entry = await self._log_entries.find_one({"request_id": request_id, "aggregate": AGGREGATE, "version": 1, "actor": actor})
         return await self.by_id(entry["aggregate_id"]) if entry else None
 
     # -- history ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ Excel does to values, hostile archives, and formula-free output."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -11,7 +12,7 @@ import openpyxl
 import pytest
 
 from domain.errors import DomainError
-from storage.spreadsheets import MAX_UNCOMPRESSED, Column, SheetOut, read_table, write_workbook
+from storage.spreadsheets import HEADER_WITHIN, MAX_UNCOMPRESSED, Column, SheetOut, read_table, write_workbook
 
 COLUMNS = (
     Column("name", ("姓名", "Name"), required=True),
@@ -99,13 +100,12 @@ def test_hostile_or_foreign_files_are_refused_with_one_code(data: bytes) -> None
 
 def test_written_text_is_never_a_formula_and_highlights_show() -> None:
     hostile = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "普通"]
-    data = write_workbook([SheetOut("报告", ["值", "n"], [[v, i] for i, v in enumerate(hostile)], highlight={1: "refused"})])
+    data = write_workbook([SheetOut("报告", ["值", "n"], [[v, i] for i, v in enumerate(hostile)], highlight={1})])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     assert [sheet.cell(i + 2, 1).value for i in range(len(hostile))] == hostile
     assert all(sheet.cell(i + 2, 1).data_type == "s" for i in range(len(hostile)))
-    assert sheet.cell(3, 1).comment is not None and sheet.cell(2, 1).comment is None
-    assert sheet.cell(3, 2).fill.start_color.rgb == "FFF4CCCC"
+    assert sheet.cell(3, 2).fill.start_color.rgb == "FFF4CCCC" and sheet.cell(2, 2).fill.start_color.rgb != "FFF4CCCC"
     # and it reads back through the reader
     table = read_table(data, (Column("v", ("值",), required=True),), max_rows=10)
     assert [r.values["v"] for r in table.rows] == hostile
@@ -116,3 +116,37 @@ def test_control_characters_keyed_into_a_csv_still_make_a_report() -> None:
     data = write_workbook([SheetOut("报告", ["姓名"], [[r.values["name"]] for r in table.rows])])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet is not None and sheet.cell(2, 1).value == "王\ufffd明"
+
+
+def _claiming(last_row: int, columns: str = "XFD") -> bytes:
+    """A small workbook whose sheet claims `A1:{columns}{last_row}` and has a cell on that last row."""
+    data = xlsx([["姓名"], ["张三"], ["李四"]])
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="A1:{columns}{last_row}"/>'.encode(), content)
+                content = content.replace(b'<row r="3"', f'<row r="{last_row}"'.encode()).replace(b'r="A3"', f'r="A{last_row}"'.encode())
+            target.writestr(member.filename, content)
+    return out.getvalue()
+
+
+def test_a_sheet_claiming_a_million_rows_by_sixteen_thousand_columns_is_refused_after_bounded_work() -> None:
+    """The file is a few kilobytes; what it claims is read no further than the row limit
+    (blank rows count), and never wider than MAX_COLUMNS."""
+    data = _claiming(1_048_576)
+    assert len(data) < 10_000
+    with pytest.raises(DomainError) as e:
+        read_table(data, COLUMNS, max_rows=10)
+    assert e.value.code == "SPREADSHEET_TOO_MANY_ROWS"
+    # the same claim with the last row near: the rows are read, the width is not
+    table = read_table(_claiming(40), COLUMNS, max_rows=10)
+    assert [r.values["name"] for r in table.rows] == ["张三", "李四"] and table.columns == ("name",)
+
+
+def test_the_header_row_is_looked_for_near_the_top_only() -> None:
+    rows: list[list[str]] = [[f"说明 {i}"] for i in range(HEADER_WITHIN + 5)] + [["姓名"], ["张三"]]
+    with pytest.raises(DomainError) as e:
+        read_table(xlsx(rows), COLUMNS, max_rows=10)
+    assert e.value.code == "SPREADSHEET_COLUMNS"
