@@ -273,10 +273,11 @@ def may_see_account(actor: Account, target: Account, registrar_school: School | 
 def may_manage_account(actor: Account, target: Account, registrar_school: School | None) -> bool:
     """Who creates, disables and re-enables an account (R-A4, Art. 21): the system admin,
     any account but its own; a department, inside its own area only — registrars of the
-    schools it supervises (学籍主管部门, Art. 3), archivists and auditors of its area or an
-    area below, and departments of a lower level (the province its cities and counties, a
-    city its counties, a county none). Never an admin, never a department of its own level
-    or above, never its own account."""
+    schools it supervises (学籍主管部门, Art. 3), departments of a lower level (the province
+    its cities and counties, a city its counties, a county none), and, for a city or the
+    province, archivists and auditors of its area or an area below (they see every school
+    located in their area, which a county department does not). Never an admin, never a
+    department of its own level or above, never its own account."""
     if actor.disabled or actor.login == target.login:
         return False
     if actor.role is Role.ADMIN:
@@ -291,7 +292,12 @@ def may_manage_account(actor: Account, target: Account, registrar_school: School
         return False
     if target.is_department:
         return _LEVEL_RANK[area_level(area)] > _LEVEL_RANK[area_level(actor.scope_code)]
-    return True  # archivists and auditors of its area or below
+    # Archivists and auditors see every school located in their area, the city's and the
+    # province's directly managed schools among them (Art. 3), which a county department
+    # does not see itself (it sees the schools it supervises); a city or the province sees
+    # every school located in its area. So no account is given more than its creator sees
+    # (Art. 24), a county creates none of them.
+    return actor.role is not Role.COUNTY_DEPARTMENT
 
 
 def require_account_manager(actor: Account, target: Account, registrar_school: School | None) -> None:
