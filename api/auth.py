@@ -21,6 +21,8 @@ from api.settings import JwtAlgorithm, Settings
 from domain.accounts import Account
 from domain.ports import AccountStore
 
+# An identity provider's clock a little ahead or behind ours must not refuse fresh tokens.
+CLOCK_SKEW = 30  # seconds
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud"]  # and the account claim
 
 
@@ -59,7 +61,8 @@ class TokenVerifier:
             raise InvalidToken("expected 'Authorization: Bearer <token>'")
         try:
             claims = self.decoder.decode(
-                token.strip(), self.key, algorithms=self.algorithms, audience=self.audience, issuer=self.issuer
+                token.strip(), self.key, algorithms=self.algorithms, audience=self.audience, issuer=self.issuer,
+                leeway=CLOCK_SKEW,
             )
         except jwt.PyJWTError as e:
             raise InvalidToken(str(e)) from e

@@ -53,7 +53,11 @@ def npm_pack(packages: list[str], destination: Path) -> dict[str, Path]:
     )
     if result.returncode != 0:
         raise FetchFailed(f"npm pack failed: {result.stderr.strip()[-2000:]}")
-    return {f"{p['name']}@{p['version']}": destination / p["filename"] for p in json.loads(result.stdout)}
+    try:
+        packed = json.loads(result.stdout)
+        return {f"{p['name']}@{p['version']}": destination / p["filename"] for p in packed}
+    except (ValueError, KeyError, TypeError) as e:  # npm printed something else than its JSON report
+        raise FetchFailed(f"npm pack answered what is not its JSON report ({type(e).__name__}): {result.stdout[:200]!r}") from None
 
 
 def extract(package: str, tarball: bytes, assets: tuple[Asset, ...], directory: Path) -> None:

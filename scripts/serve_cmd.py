@@ -40,8 +40,24 @@ def backing_services(settings: Settings) -> Iterator[Settings]:
         log.info("embedded services stopped")
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def refuse_development_outside_the_machine(settings: Settings) -> None:
+    """Development seeds demo accounts, hands out their tokens in the explorer and skips the
+    secret checks: it runs only on the embedded servers, on a loopback address. A deployment
+    that forgot APP_ENV is refused instead of serving demo logins against real data."""
+    if not settings.is_development:
+        return
+    if not settings.uses_embedded_services:
+        sys.exit("APP_ENV=development runs on the embedded servers only; set APP_ENV=production (or test) to use MONGODB_URI / S3_ENDPOINT")
+    if settings.host not in LOOPBACK:
+        sys.exit(f"APP_ENV=development listens on a loopback address only, not HOST={settings.host}; set APP_ENV=production")
+
+
 def main() -> None:
     settings = Settings()
+    refuse_development_outside_the_machine(settings)
     configure_logging(settings.log_level)
     if settings.is_development:
         settings = settings.with_jwt_secret_from_data_dir()

@@ -42,7 +42,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-HEADERS = {"content-security-policy": CONTENT_SECURITY_POLICY, "referrer-policy": "no-referrer"}
+# The page may carry a token: never stored by a cache or the browser's history cache.
+HEADERS = {"content-security-policy": CONTENT_SECURITY_POLICY, "referrer-policy": "no-referrer", "cache-control": "no-store"}
+# Tokens are handed out only to a page asked for by a loopback name: a page of another
+# site whose name was re-pointed at 127.0.0.1 (DNS rebinding) arrives with its own Host.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_QUERY = "{\n  viewer {\n    login\n    role\n  }\n}\n"
 
 
@@ -96,11 +100,15 @@ class Explorer:
         notice = ""
         token = None
         status = 200
+        if login is not None and request.url.hostname not in LOOPBACK_HOSTS:
+            notice, status, login = "Demo tokens are handed out only at http://127.0.0.1 or http://localhost.", 403, None
         if login is not None:
             try:
                 token = demo_token(self.settings, login)
             except ValueError:
                 notice, status, login = f"{login!r} is not a demo account; choose one of the list.", 400, None
+            except RuntimeError as e:  # RS256/ES256 without a private key: no token can be minted here
+                notice, status, login = f"No demo token: {e}. Paste a token under Headers.", 200, None
         else:
             notice = "Choose a demo account to open the explorer signed in, or paste a token under Headers."
         options = [f'<option value=""{"" if login else " selected"}>— no account —</option>']

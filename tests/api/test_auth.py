@@ -8,6 +8,7 @@ import httpx
 import jwt
 import pytest
 
+from api.auth import CLOCK_SKEW
 from api.settings import Settings
 from tests.support import GraphQLClient
 
@@ -56,7 +57,7 @@ def test_missing_token_is_401(http: httpx.Client) -> None:
         pytest.param(lambda s: jwt.encode(_claims(s), "another-secret-of-enough-length-123456", "HS256"), id="wrong-key"),
         pytest.param(lambda s: jwt.encode(_claims(s), "", "none"), id="unsigned"),
         pytest.param(
-            lambda s: jwt.encode(_claims(s, exp=datetime.now(UTC) - timedelta(seconds=5)), _secret(s), "HS256"),
+            lambda s: jwt.encode(_claims(s, exp=datetime.now(UTC) - timedelta(seconds=CLOCK_SKEW + 5)), _secret(s), "HS256"),
             id="expired",
         ),
         pytest.param(lambda s: jwt.encode(_claims(s, aud="someone-else"), _secret(s), "HS256"), id="wrong-audience"),
@@ -69,6 +70,14 @@ def test_bad_tokens_are_401(http: httpx.Client, settings: Settings, make_token) 
     response = _post(http, make_token(settings))
     assert response.status_code == 401, response.text
     assert "data" not in response.json()
+
+
+def test_a_token_from_a_clock_a_little_ahead_is_accepted(http: httpx.Client, settings: Settings) -> None:
+    """An identity provider's clock some seconds ahead issues tokens "in the future" (iat);
+    they are accepted within CLOCK_SKEW, and refused beyond it once expired."""
+    ahead = datetime.now(UTC) + timedelta(seconds=10)
+    token = jwt.encode(_claims(settings, iat=ahead, exp=ahead + timedelta(minutes=5)), _secret(settings), "HS256")
+    assert _post(http, token).status_code == 200
 
 
 def test_disabled_account_is_401(http: httpx.Client, gql: GraphQLClient, db) -> None:  # type: ignore[no-untyped-def]

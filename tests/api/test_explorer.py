@@ -94,6 +94,14 @@ def test_the_picker_lists_every_demo_account_and_mints_nothing_unasked(dev: http
     assert "not a demo account" in unknown.text
 
 
+def test_no_token_for_a_page_asked_for_under_another_name_and_none_is_cached(dev: httpx.Client) -> None:
+    """A site re-pointed at 127.0.0.1 (DNS rebinding) sends its own Host: no token for it."""
+    rebound = dev.get("/graphql", params={"as": "henan.dept"}, headers={**PAGE, "Host": "attacker.example:8000"})
+    assert rebound.status_code == 403 and page_config(rebound)["token"] is None
+    signed_in = dev.get("/graphql", params={"as": "henan.dept"}, headers=PAGE)
+    assert page_config(signed_in)["token"] and signed_in.headers["cache-control"] == "no-store"
+
+
 def test_the_parameter_authenticates_no_request(dev: httpx.Client) -> None:
     answer = dev.post("/graphql?as=admin", json={"query": "{ viewer { login } }"})
     assert answer.status_code == 401
