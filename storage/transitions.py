@@ -124,8 +124,17 @@ class TransitionLog:
         try:
             await self._log.insert_one(entry)
         except DuplicateKeyError:
-            raise ConcurrentWrite(aggregate, entry["aggregate_id"], entry["version"]) from None
+            if not await self._is_ours(entry):
+                raise ConcurrentWrite(aggregate, entry["aggregate_id"], entry["version"]) from None
         return await self._project(projection, entry)
+
+    async def _is_ours(self, entry: Doc) -> bool:
+        """Whether the entry refused as a duplicate is the one this call wrote: an insert that
+        reached the log but whose answer was lost (a driver's retried write, a server that
+        retried its own statement) is a win, not a conflict. The hash covers the whole entry
+        (state, actor, request id, time), so another writer's entry never matches."""
+        stored = await self._log.find_one({"_id": entry["_id"]}, {"hash": 1})
+        return stored is not None and stored.get("hash") == entry["hash"]
 
     async def create_many(
         self,

@@ -21,7 +21,7 @@ from api.app import s3_client
 from api.settings import Settings
 from domain.ports import ConcurrentWrite, Stamp
 from storage.mongo import Collections, connect
-from storage.transitions import TransitionLog, entry_hash, entry_id, repair_projections
+from storage.transitions import TransitionLog, entry_hash, entry_id, new_entry, repair_projections
 from tests import scans
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.factories import ENROL, enrolment
@@ -194,6 +194,28 @@ def test_sequence_numbers_are_unique_under_concurrent_claims(settings: Settings)
 
     numbers = _run(settings, body)
     assert sorted(numbers) == list(range(1, WRITERS * 6 + 1))
+
+
+def test_a_claim_whose_answer_was_lost_is_still_its_writers_win(settings: Settings) -> None:
+    """The insert reached the log but its writer was told "duplicate" (a retried write whose
+    first attempt had landed): the writer finds its own entry and goes on; another writer's
+    entry at that version is still a conflict."""
+
+    async def body(collections: Collections) -> tuple[int, bool]:
+        log = TransitionLog(collections)
+        probe = collections.areas.database["probe_lost_answers"]
+        await log.commit("probe", probe, {"_id": "p2", "n": 0}, expected=0, prev_hash=None, stamp=Stamp("t"), action="CREATED")
+        mine = Stamp("writer", "request-1")
+        landed = new_entry("probe", {"_id": "p2", "n": 1}, version=2, prev_hash=None, stamp=mine, action="SET")
+        await collections.transitions.insert_one(landed)  # the first attempt, whose answer was lost
+        projected = await log.commit("probe", probe, {"_id": "p2", "n": 1}, expected=1, prev_hash=None, stamp=mine, action="SET")
+        try:
+            await log.commit("probe", probe, {"_id": "p2", "n": 9}, expected=1, prev_hash=None, stamp=Stamp("other"), action="SET")
+        except ConcurrentWrite:
+            return projected["n"], True
+        return projected["n"], False
+
+    assert _run(settings, body) == (1, True)
 
 
 # -- through the API ---------------------------------------------------------------------
