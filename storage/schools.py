@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from domain.access import SchoolScope, area_field
 from domain.jurisdiction import Area, Ownership, School, SchoolKind
@@ -13,7 +14,9 @@ from pymongo.errors import DuplicateKeyError
 from storage.mongo import Collections, Doc
 from domain.ports import Page, Stamp
 from storage.pages import keyset
-from storage.transitions import TransitionLog
+
+if TYPE_CHECKING:  # storage.transitions needs this module (through storage.placement)
+    from storage.transitions import TransitionLog
 
 
 def scope_filter(scope: SchoolScope) -> Doc:
