@@ -8,9 +8,11 @@ How it is kept, without transactions:
   theirs). A writer tries `n + 1` only after seeing `n` taken (by the `counters` hint,
   written after an insert, or by a duplicate-key refusal, which both servers give only for
   a committed entry), so the sequence has no gaps, and once `n + 1` is visible every entry
-  before it is. A reader first fixes the head `H` (the hint, then `H + 1` probed until
-  absent) and reads its scope's entries up to `H` only: nothing can appear later at or
-  below `H`, so no page skips or repeats an entry, whatever is written meanwhile.
+  before it is. A reader fixes a head `H` before it reads and reads its scope's entries up
+  to `H` only: the hint (only ever set to a number taken), and when the page is not full by
+  then, the head probed past it (`H + 1`, … until absent; a hint may lag). Nothing can
+  appear later at or below `H`, so no page skips or repeats an entry, whatever is written
+  meanwhile.
 - Exactly once. The entry's `_id` is the id of the transition-log entry whose change it
   records (`student:{id}:{version}`). The log claim is the change; the feed entry is
   appended after it and before the projection, by the writer or by whoever finds the claim
@@ -33,13 +35,15 @@ Query cost. On MongoDB a page is an index range on (scope_keys, block, seq) or
 (scope_keys, seq). FerretDB 1.24 filters only equalities in SQL, sorts and limits in Go and
 uses no index, so a range `seq > n` decodes every entry of the scope, on every page (64 s a
 page for a province of 200,000 changes, measured). So each entry also carries `block`
-(`seq` // 512) and a page reads its scope block by block, by equality, decoding at most a
-block; a scope that proves sparse in a block (fewer than 16 of its 512 entries) reads the
+(`seq` // 256) and a page reads its scope block by block, by equality, decoding at most a
+block; a scope that proves sparse in a block (fewer than 8 of its 256 entries) reads the
 rest with one range query, which decodes only that scope's entries. Every query is still a
-scan of the whole table there (the head probe included)."""
+scan of the whole table there, so reading the whole feed grows with the square of its size."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Sequence
 from datetime import date
 
@@ -53,9 +57,13 @@ from storage.placement import SchoolPlacement
 from storage.sequences import raise_hint, read_hint
 
 AGGREGATE = "student"
-BLOCK = 512
-SPARSE = 16  # fewer of a scope's entries than this in a whole block: read the rest by range
+BLOCK = 256
+SPARSE = 8  # fewer of a scope's entries than this in a whole block: read the rest by range
 HEAD = "change-feed"  # the sequence's hint in `counters`
+# Documents per ordered insert in a bulk append. FerretDB 1.24 inserts up to 100 documents
+# (its batch size) as one transaction and, past a refused one, goes on with the next
+# hundred: an ordered insert of more would leave numbers free below taken ones.
+CHUNK = 100
 
 
 def feeds(entry: Doc) -> bool:
@@ -114,43 +122,57 @@ class ChangeFeed:
             try:
                 await self._c.insert_one(doc)
             except DuplicateKeyError:
-                if await self._c.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:
+                following = await self._after_refusal(doc["_id"], seq)
+                if following is None:
                     return False
-                seq = max(seq + 1, await read_hint(self._hints, HEAD) + 1)  # the number is taken
+                seq = following
                 continue
             await raise_hint(self._hints, HEAD, seq)
             return True
 
+    async def _after_refusal(self, entry_id: str, seq: int) -> int | None:
+        """An insert at `seq` was refused, for its number or for its `_id`: None when the
+        entry is in the feed already, else the next number to try. The hint says which
+        without reading this table (one scan of it on FerretDB) when the number is taken."""
+        await asyncio.sleep(random.uniform(0, 0.002))  # the winner raises the hint right after its insert
+        hint = await read_hint(self._hints, HEAD)
+        if hint >= seq:
+            return hint + 1
+        if await self._c.find_one({"_id": entry_id}, {"_id": 1}) is not None:
+            return None
+        return seq + 1
+
     async def append_many(self, entries: Sequence[Doc]) -> int:
         """Append the changes of many first versions (a bulk import) at consecutive numbers,
-        as ordered inserts: those before a refused one are in, the refused one is either in
-        the feed already (dropped) or lost its number to another writer (tried again after
-        it). The number appended."""
+        `CHUNK` at a time as ordered inserts: those before a refused one are in, and the
+        refused one is either in the feed already (dropped) or lost its number to another
+        writer (tried again after it). The number appended."""
         pending = [await self._doc(e, None) for e in entries if feeds(e)]
         appended = 0
         start = await read_hint(self._hints, HEAD) + 1
         while pending:
-            for i, doc in enumerate(pending):
+            chunk = pending[:CHUNK]
+            for i, doc in enumerate(chunk):
                 doc.update(seq=start + i, block=(start + i) // BLOCK)
             try:
-                await self._c.insert_many(pending, ordered=True)
+                await self._c.insert_many(chunk, ordered=True)
             except BulkWriteError as e:
                 errors = e.details.get("writeErrors", [])
-                if len(errors) != 1 or errors[0].get("code") != DUPLICATE_KEY:
-                    raise
-                stopped = int(errors[0]["index"])
+                stopped = int(errors[0]["index"]) if errors else -1
+                if len(errors) != 1 or errors[0].get("code") != DUPLICATE_KEY or e.details.get("nInserted") != stopped:
+                    raise RuntimeError(f"an ordered insert did not stop at its first refusal: {e.details}") from e
                 appended += stopped
                 if stopped:
                     await raise_hint(self._hints, HEAD, start + stopped - 1)
-                if await self._c.find_one({"_id": pending[stopped]["_id"]}, {"_id": 1}) is not None:
+                following = await self._after_refusal(chunk[stopped]["_id"], start + stopped)
+                if following is None:
                     pending, start = pending[stopped + 1 :], start + stopped
                 else:
-                    pending = pending[stopped:]
-                    start = max(start + stopped + 1, await read_hint(self._hints, HEAD) + 1)
+                    pending, start = pending[stopped:], following
                 continue
-            appended += len(pending)
-            await raise_hint(self._hints, HEAD, start + len(pending) - 1)
-            break
+            appended += len(chunk)
+            await raise_hint(self._hints, HEAD, start + len(chunk) - 1)
+            pending, start = pending[len(chunk) :], start + len(chunk)
         return appended
 
     async def ids_on(self, day: date) -> set[str]:
@@ -158,9 +180,10 @@ class ChangeFeed:
         return {d["_id"] for d in await self._c.find({"day": day.isoformat()}, {"_id": 1}).to_list()}
 
     # -- reading ----------------------------------------------------------------------
-    async def head(self) -> int:
-        """The newest number taken: every entry up to it is visible from now on."""
-        seq = await read_hint(self._hints, HEAD)
+    async def head(self, known: int = 0) -> int:
+        """The newest number taken: every entry up to it is visible from now on. From the
+        hint (or `known`), probing past it, since the hint may lag."""
+        seq = max(known, await read_hint(self._hints, HEAD))
         while await self._c.find_one({"seq": seq + 1}, {"_id": 1}) is not None:
             seq += 1
         return seq
@@ -169,10 +192,27 @@ class ChangeFeed:
         return await self._c.find(query).sort("seq", 1).limit(limit).to_list()
 
     async def page(self, scope_key: str, *, after: int, first: int) -> ChangePage:
-        """The first `first` changes in scope after position `after`, oldest first."""
-        head = await self.head()
+        """The first `first` changes in scope after position `after`, oldest first. Read up
+        to the hint, which only ever names a visible number; past it (a stale hint must not
+        hide the newest changes) only when the page is not full by then, after probing."""
+        found: list[Doc] = []
+        head = await read_hint(self._hints, HEAD)
+        position = await self._walk(scope_key, after, head, found, first)
+        if len(found) <= first and position >= head:
+            newest = await self.head(head)
+            if newest > head:
+                head = newest
+                position = await self._walk(scope_key, position, head, found, first)
+        if len(found) > first:
+            shown = found[:first]
+            return ChangePage([_change(d) for d in shown], int(shown[-1]["seq"]), True)
+        return ChangePage([_change(d) for d in found], max(position, after), position < head)
+
+    async def _walk(self, scope_key: str, position: int, head: int, found: list[Doc], first: int) -> int:
+        """Add to `found` the scope's entries after `position` up to `head`, oldest first,
+        until it holds `first + 1`: block by block, or by one range once the scope proves
+        sparse. Where the reading stopped (everything in scope up to it is in `found`)."""
         scope: Doc = {"scope_keys": scope_key}
-        position, found = after, list[Doc]()
         while position < head and len(found) <= first:
             block = (position + 1) // BLOCK
             end = min((block + 1) * BLOCK - 1, head)
@@ -180,17 +220,12 @@ class ChangeFeed:
             docs = await self._read({**scope, "block": block, "seq": {"$gt": position, "$lte": end}}, wanted)
             found += docs
             if len(docs) == wanted:
-                break
+                return position  # full: the page ends at its last entry
             sparse = end - position >= BLOCK // 2 and len(docs) < SPARSE
             position = end
             if sparse and position < head:
                 wanted = first + 1 - len(found)
                 docs = await self._read({**scope, "seq": {"$gt": position, "$lte": head}}, wanted)
                 found += docs
-                if len(docs) < wanted:
-                    position = head
-                break
-        if len(found) > first:
-            shown = found[:first]
-            return ChangePage([_change(d) for d in shown], int(shown[-1]["seq"]), True)
-        return ChangePage([_change(d) for d in found], max(position, after), position < head)
+                return head if len(docs) < wanted else position
+        return position

@@ -13,7 +13,7 @@ from typing import Any
 
 from api.settings import Settings
 from domain.ports import Stamp
-from storage.change_feed import BLOCK, ChangeFeed
+from storage.change_feed import BLOCK, HEAD, ChangeFeed
 from storage.indexes import INDEXES, serving_index
 from storage.mongo import Collections, Doc, connect
 from storage.placement import SchoolPlacement
@@ -77,10 +77,13 @@ def test_pages_of_dense_medium_and_sparse_scopes_cross_blocks_without_skip_or_re
     count = 3 * BLOCK - 137
     entries = [_entry(n, _school(n)) for n in range(1, count + 1)]
 
-    async def body(feed: ChangeFeed, _: Collections) -> None:
+    async def body(feed: ChangeFeed, collections: Collections) -> None:
         appended = sum([await feed.append_many(entries[i : i + 300]) for i in range(0, count, 300)])
         assert appended == count
         assert await feed.append_many(entries[:50]) == 0  # again: nothing twice
+        assert await feed.head() == count
+        # the hint only says where to start: one left behind hides nothing
+        await collections.counters.replace_one({"_id": HEAD}, {"seq": 10})
         assert await feed.head() == count
         for school in "ABC":
             expected = [n for n in range(1, count + 1) if _school(n) == school]
@@ -88,6 +91,8 @@ def test_pages_of_dense_medium_and_sparse_scopes_cross_blocks_without_skip_or_re
                 seqs, end = await _read_all(feed, school, first)
                 assert seqs == expected, (school, first)
                 assert end == count
+            await collections.counters.replace_one({"_id": HEAD}, {"seq": BLOCK + 3})
+            assert (await _read_all(feed, school, 100))[0] == expected
             # resuming from any position gives the rest, exactly
             for start in (0, BLOCK - 1, BLOCK, 2 * BLOCK + 5):
                 assert (await _read_all(feed, school, 13, start))[0] == [n for n in expected if n > start]
@@ -135,3 +140,19 @@ def test_concurrent_appends_take_gap_free_numbers_once_each_while_a_reader_pages
     assert sorted(d["seq"] for d in stored) == list(range(1, len(entries) + 1))  # no gap, no number twice
     assert seen == sorted(d["seq"] for d in stored if d["scope_keys"] == ["code:A"])  # in order, none skipped or repeated
     _served(counter)
+
+
+def test_concurrent_bulk_appends_leave_no_number_free_below_a_taken_one(settings: Settings) -> None:
+    """Bulk appends claim numbers a chunk at a time; several at once, some of the same
+    entries, must still take 1..n, each entry once."""
+    entries = [_entry(n, _school(n)) for n in range(1, 801)]
+    parts = [entries[0:250], entries[200:450], entries[400:650], entries[600:800], entries[0:100]]
+
+    async def body(feed: ChangeFeed, collections: Collections) -> tuple[list[int], list[Doc]]:
+        appended = list(await asyncio.gather(*(feed.append_many(part) for part in parts)))
+        return appended, await collections.changes.find({}, {"seq": 1}).to_list()
+
+    (appended, stored), _ = _in_own_database(settings, body)
+    assert sum(appended) == len(entries) == len(stored)
+    assert sorted(d["seq"] for d in stored) == list(range(1, len(entries) + 1))
+    assert {d["_id"] for d in stored} == {e["_id"] for e in entries}
