@@ -11,7 +11,7 @@ from domain.access import NO_TOKEN
 from schema.changes.types import DossierChange, DossierChangeConnection
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Edge, First, PageInfo, check_first, decode_cursor, encode_cursor
-from schema.students.types import shown_changes
+from schema.students.types import HistoryEntry, shown_changes
 
 CURSOR = "change"
 
@@ -50,10 +50,15 @@ class ChangeQueries:
         page = await ctx.stores.changes.page(
             ctx.student_scope_key or NO_TOKEN, after=_position(after), first=check_first(first, ctx.page_size_max)
         )
-        shown: list[DossierChange] = []
-        for c in page.items:
-            (record,) = await shown_changes(info, c.school_code, c.number, [c.entry], "changes")
-            shown.append(DossierChange(change=c, shown=record))
+        # Masked (and audited when not) once per dossier and school on the page.
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(page.items):
+            groups.setdefault((c.school_code, c.number), []).append(i)
+        records: dict[int, HistoryEntry] = {}
+        for (school_code, number), positions in groups.items():
+            entries = [page.items[i].entry for i in positions]
+            records.update(zip(positions, await shown_changes(info, school_code, number, entries, "changes"), strict=True))
+        shown = [DossierChange(change=c, shown=records[i]) for i, c in enumerate(page.items)]
         edges = [Edge(cursor=encode_cursor(CURSOR, str(c.change.seq)), node=c) for c in shown]
         return DossierChangeConnection(
             edges=edges,
