@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import strawberry
@@ -11,7 +12,7 @@ from domain.access import NO_TOKEN
 from schema.changes.types import DossierChange, DossierChangeConnection
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Edge, First, PageInfo, check_first, decode_cursor, encode_cursor
-from schema.students.types import HistoryEntry, shown_changes
+from schema.students.types import shown_changes
 
 CURSOR = "change"
 
@@ -54,10 +55,10 @@ class ChangeQueries:
         groups: dict[tuple[str, str], list[int]] = {}
         for i, c in enumerate(page.items):
             groups.setdefault((c.school_code, c.number), []).append(i)
-        records: dict[int, HistoryEntry] = {}
-        for (school_code, number), positions in groups.items():
-            entries = [page.items[i].entry for i in positions]
-            records.update(zip(positions, await shown_changes(info, school_code, number, entries, "changes"), strict=True))
+        masked = await asyncio.gather(
+            *(shown_changes(info, school, number, [page.items[i].entry for i in at], "changes") for (school, number), at in groups.items())
+        )  # all at once: the schools they need are read in one batch
+        records = {i: record for at, group in zip(groups.values(), masked, strict=True) for i, record in zip(at, group, strict=True)}
         shown = [DossierChange(change=c, shown=records[i]) for i, c in enumerate(page.items)]
         edges = [Edge(cursor=encode_cursor(CURSOR, str(c.change.seq)), node=c) for c in shown]
         return DossierChangeConnection(
