@@ -67,14 +67,15 @@ class Backends:
 
 
 def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
-    log = TransitionLog(collections)  # the one commit protocol every write goes through
     placement = SchoolPlacement(collections)
+    log = TransitionLog(collections, placement)  # the one commit protocol every write goes through
     return Stores(
         areas=AreaRepository(collections),
         schools=SchoolRepository(collections, log),
         accounts=AccountRepository(collections, log),
         audit=AuditRepository(collections, placement),
         students=StudentRepository(collections, log, placement),
+        changes=log.feed,
         corrections=CorrectionRepository(collections, log),
         sections=SectionRepository(collections),
         documents=DocumentRepository(collections, log),

@@ -24,6 +24,7 @@ from domain.ports import (
     Stamp,
     CalendarStore,
     CaseStore,
+    ChangeFeedStore,
     CorrectionStore,
     DocumentStore,
     EvidenceObjects,
@@ -48,6 +49,7 @@ class Stores:
     accounts: AccountStore
     audit: AuditLog
     students: StudentStore
+    changes: ChangeFeedStore
     corrections: CorrectionStore
     sections: SectionStore
     documents: DocumentStore

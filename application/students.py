@@ -260,6 +260,7 @@ async def update(ctx: Session, u: DossierUpdate) -> StudentRow:
         aliases = before.aliases
         if number and number != before.number:
             aliases = (*before.aliases, before.number)
+            changes["number"] = (before.number, number)  # a key change (Art. 7): the old number becomes an alias
         after = replace(after, id_document=u.id_document, number=number or before.number, aliases=aliases)
     if before.verification is Verification.VERIFIED:
         key = [k for k in changes if k in (*KEY_FIELDS, "id_document")]

@@ -238,6 +238,51 @@ class StudentStore(Protocol):
     async def release_business(self, dossier_id: str, business_id: str, stamp: Stamp) -> None: ...
     async def history(self, dossier_id: str) -> list[HistoryEntry]: ...
     async def created_under(self, request_id: str, actor: str) -> Dossier | None: ...
+    async def as_of(self, dossier_id: str, before: datetime) -> Dossier | None:
+        """The dossier's last version recorded before `before`; None when it did not exist yet."""
+        ...
+    async def page_as_of(
+        self, school_code: str, f: StudentFilter, before: datetime, *, after: str | None, first: int
+    ) -> Page[AsOfRow]:
+        """The dossiers the school held just before `before`, as they were then, matching
+        `f` then; in dossier id order (keyset `after`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AsOfRow:
+    """A dossier as it was at some moment (`then`), with the dossier as it is now."""
+
+    then: StudentRow
+    now: Dossier
+
+
+@dataclass(frozen=True)
+class DossierChange:
+    """One entry of the change feed (Art. 20): the change of record that produced
+    `version` of a dossier, at its place in the feed's total order (`seq`)."""
+
+    seq: int
+    dossier_id: str
+    version: int
+    number: str  # the student number after the change
+    school_code: str  # the school holding the status after the change
+    entry: HistoryEntry
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """Changes after a position of the feed, oldest first. `position` is where the next
+    page starts: every change in scope up to it is in this page or an earlier one."""
+
+    items: list[DossierChange]
+    position: int
+    has_next: bool
+
+
+class ChangeFeedStore(Protocol):
+    async def head(self) -> int: ...
+    async def page(self, scope_key: str, *, after: int, first: int) -> ChangePage: ...
 
 
 class CorrectionStore(Protocol):

@@ -32,6 +32,7 @@ from schema.jurisdiction.mutations import JurisdictionMutations
 from schema.jurisdiction.queries import JurisdictionQueries
 from schema.cases.mutations import CaseMutations
 from schema.cases.queries import CaseQueries
+from schema.changes.queries import ChangeQueries
 from schema.corrections.mutations import CorrectionMutations
 from schema.corrections.queries import CorrectionQueries
 from schema.documents.mutations import DocumentMutations
@@ -55,8 +56,15 @@ VALIDATION_CACHE_SIZE = 512
     "null or absent, exactly as if it did not exist."
 )
 class Query(
-    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries,
+    AccountQueries,
+    JurisdictionQueries,
+    StudentQueries,
+    CorrectionQueries,
+    CaseQueries,
+    DocumentQueries,
+    AuditQueries,
     IntakeQueries,
+    ChangeQueries,
 ):
     pass
 

@@ -1,6 +1,7 @@
 """`scripts/workflows daily`: escalate overdue steps to the level above (Art. 11(3)),
 remind schools of suspensions that ran out (Art. 13(3)), and bring up to date any live
-document whose last claimed version was never projected (a writer stopped in between).
+document whose last claimed version was never projected (a writer stopped in between) and
+the change feed, which gets every dossier change it lacks (Art. 20).
 Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
 (the compose scheduler)."""
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         escalated, reminded, repaired = asyncio.run(daily(settings))
         print(
             f"{datetime.now(UTC).isoformat()} escalated {escalated} steps, {reminded} new reminders, "
-            f"{repaired} projections repaired",
+            f"{repaired} projections and change-feed entries repaired",
             flush=True,
         )
         if not args.every:

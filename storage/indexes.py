@@ -47,6 +47,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         # What a request created: a resumed bulk intake finds a row's dossier by it.
         IndexModel([("request_id", ASCENDING), ("aggregate", ASCENDING), ("version", ASCENDING)], name="request"),
     ],
+    # The change feed (storage/change_feed.py): one number per change, whoever inserts it
+    # first; a scope's pages by block (dense scopes) or by range (sparse ones); the sweep by day.
+    "changes": [
+        IndexModel([("seq", ASCENDING)], name="seq", unique=True),
+        IndexModel([("scope_keys", ASCENDING), ("block", ASCENDING), ("seq", ASCENDING)], name="scope_block"),
+        IndexModel([("scope_keys", ASCENDING), ("seq", ASCENDING)], name="scope_seq"),
+        IndexModel([("day", ASCENDING)], name="day"),
+    ],
     "corrections": [IndexModel([("dossier_id", ASCENDING), ("requested_at", ASCENDING)], name="dossier")],
     "section_schemas": [IndexModel([("section", ASCENDING), ("version", DESCENDING)], name="section_version")],
     "documents": [

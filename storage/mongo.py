@@ -34,6 +34,7 @@ class Collections:
     identities: AsyncCollection[Doc]
     counters: AsyncCollection[Doc]
     transitions: AsyncCollection[Doc]
+    changes: AsyncCollection[Doc]
     student_numbers: AsyncCollection[Doc]
     corrections: AsyncCollection[Doc]
     section_schemas: AsyncCollection[Doc]
@@ -63,6 +64,7 @@ class Collections:
             identities=db["identities"],
             counters=db["counters"],
             transitions=db["transitions"],
+            changes=db["changes"],
             student_numbers=db["student_numbers"],
             corrections=db["corrections"],
             section_schemas=db["section_schemas"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.access import SchoolScope, area_field
 from domain.jurisdiction import Area, Ownership, School, SchoolKind
@@ -15,7 +15,9 @@ from pymongo.errors import DuplicateKeyError
 from storage.mongo import Collections, Doc
 from domain.ports import Page, Stamp
 from storage.pages import keyset
-from storage.transitions import TransitionLog
+
+if TYPE_CHECKING:  # storage.transitions needs this module (through storage.placement)
+    from storage.transitions import TransitionLog
 
 BATCH = 1000  # new records per round trip in a list import
 # The fields an official list maintains; contact details and the paper archive are the school's own.

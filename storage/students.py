@@ -37,10 +37,11 @@ from domain.dossier import (
 )
 from domain.duplicates import Probe, match_keys
 from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
-from domain.ports import Change, ConcurrentWrite, EnrolledElsewhere, HistoryEntry, Page, Stamp, StudentFilter, StudentRow
+from domain.ports import AsOfRow, Change, ConcurrentWrite, EnrolledElsewhere, HistoryEntry, Page, Stamp, StudentFilter, StudentRow
 from storage.mongo import Collections, Doc
 from storage.placement import SchoolPlacement
 from storage.bulk import insert_unordered
+from storage.dossier_changes import history_entry
 from storage.transitions import TransitionLog, new_entry, projection_of
 
 AGGREGATE = "student"
@@ -321,6 +322,7 @@ class StudentRepository:
         ]
         logged = await insert_unordered(self._log_entries, entries)
         claimed = [e for i, e in enumerate(entries) if i not in logged]
+        await self._log.feed.append_many(claimed)  # before the projections, as in `commit`
         # A projection that exists already (a repair got there first) is refused, as in `commit`.
         await insert_unordered(self._students, [projection_of(e) for e in claimed])
         return len(claimed)
@@ -413,7 +415,7 @@ class StudentRepository:
             await self._log.commit(
                 AGGREGATE, self._students, await self._doc(replace(after, id=before.id)),
                 expected=before.version, prev_hash=prev_hash, stamp=stamp,
-                action=change.action if change else "UPDATED", change=change_to_doc(change),
+                action=change.action if change else "UPDATED", change=change_to_doc(change), previous=dossier_to_doc(before),
             )
         except ConcurrentWrite:
             await self.by_id(before.id)  # project what the winner claimed, if it stopped
@@ -444,28 +446,75 @@ class StudentRepository:
         entry = await self._log_entries.find_one({"request_id": request_id, "aggregate": AGGREGATE, "version": 1, "actor": actor})
         return await self.by_id(entry["aggregate_id"]) if entry else None
 
+    # -- as of a day (Art. 20: what the status was, from the log) ---------------------
+    async def as_of(self, dossier_id: str, before: datetime) -> Dossier | None:
+        """The dossier's last version recorded before `before` (its log entries by `_id`);
+        None when it did not exist yet."""
+        current = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
+        if current is None:
+            return None
+        then = [e for e in await self._log.entries(AGGREGATE, dossier_id, int(current.get("version", 0))) if e["at"] < before]
+        return dossier_from_doc(projection_of(then[-1])) if then else None
+
+    async def page_as_of(
+        self, school_code: str, f: StudentFilter, before: datetime, *, after: str | None, first: int
+    ) -> Page[AsOfRow]:
+        """The dossiers the school held just before `before`, each as its version then, that
+        match `f` then (the filter document of `page`, evaluated on those versions). Every
+        dossier a school ever held keeps the school's tokens in `scope_keys` (holding, or a
+        former school's copy, Art. 19), so the candidates are one equality; their versions
+        come from the log in one query. The whole school is read for every page (and the
+        count): on FerretDB that query's `$in` is filtered in Go, over every dossier version."""
+        held = {d["_id"]: d for d in await self._students.find({"scope_keys": f"code:{school_code}"}).to_list()}
+        then: dict[str, Doc] = {}
+        for e in await self._log.entries_of(AGGREGATE, list(held)):
+            if e["at"] < before and e["version"] > then.get(e["aggregate_id"], {}).get("version", 0):
+                then[e["aggregate_id"]] = e
+        query = self._filter(None, replace(f, school_code=school_code))
+        matching = sorted((d for d in map(projection_of, then.values()) if matches(d, query)), key=lambda d: str(d["_id"]))
+        following = [d for d in matching if after is None or d["_id"] > after][: first + 1]
+        rows = [AsOfRow(_row(d), dossier_from_doc(held[d["_id"]])) for d in following[:first]]
+        return Page(rows, [r.now.id for r in rows], len(following) > first, len(matching))
+
     # -- history ----------------------------------------------------------------------
     async def history(self, dossier_id: str) -> list[HistoryEntry]:
         """The changes of record, oldest first: the log entries that carry one."""
         out = []
         current = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
         for e in await self._log.entries(AGGREGATE, dossier_id, int(current.get("version", 0)) if current else 0):
-            c = e.get("change")
-            if not c:
-                continue
-            out.append(
-                HistoryEntry(
-                    dossier_id=dossier_id,
-                    at=e["at"],
-                    actor=e["actor"],
-                    action=c["action"],
-                    changes={k: (v["old"], v["new"]) for k, v in c.get("changes", {}).items()},
-                    reason=c.get("reason"),
-                    evidence=tuple(c.get("evidence", [])),
-                    business_id=c.get("business_id"),
-                )
-            )
+            if e.get("change"):
+                out.append(history_entry(dossier_id, e["at"], e["actor"], e["change"]))
         return out
+
+
+def matches(doc: Doc, query: Doc) -> bool:
+    """Whether a stored dossier matches a filter document of `StudentRepository._filter`
+    (equality, an array holding the value, `$ne` and ranges), evaluated here for versions
+    that are not stored as documents of their own."""
+    for field_name, wanted in query.items():
+        value = doc.get(field_name)
+        if isinstance(wanted, dict):
+            if not all(_compare(value, op, operand) for op, operand in wanted.items()):
+                return False
+        elif not (value == wanted or (isinstance(value, list) and wanted in value)):
+            return False
+    return True
+
+
+def _compare(value: Any, op: str, operand: Any) -> bool:
+    if op == "$ne":
+        return bool(value != operand)
+    if value is None:
+        return False
+    if op == "$lt":
+        return bool(value < operand)
+    if op == "$lte":
+        return bool(value <= operand)
+    if op == "$gt":
+        return bool(value > operand)
+    if op == "$gte":
+        return bool(value >= operand)
+    raise ValueError(f"operator {op} is not evaluated here")
 
 
 def _with_id(d: Dossier, dossier_id: str) -> Dossier:

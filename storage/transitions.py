@@ -14,6 +14,9 @@ duplicate `_id` fails for all but one writer on every server. So:
 - The live document is written after the claim, guarded by its version, and idempotent.
   A writer that stopped between claim and projection leaves the log ahead of the live
   document; `current` (used by every write path) and `repair` (a sweep) project it.
+- A dossier's change of record also goes to the change feed (`storage/change_feed.py`),
+  after the claim and before the projection, by the same paths: the writer, `current`,
+  and the sweep, which also appends what no projection repair reached.
 - Sequences (temporary student numbers) are claimed the same way, one version per number.
 """
 
@@ -34,7 +37,11 @@ from pymongo.errors import DuplicateKeyError
 
 from domain.ports import ConcurrentWrite, Stamp
 from storage.bulk import insert_unordered
+from storage.change_feed import AGGREGATE as FEED_AGGREGATE
+from storage.change_feed import ChangeFeed, feeds
 from storage.mongo import Collections, Doc
+from storage.placement import SchoolPlacement
+from storage.sequences import raise_hint, read_hint
 
 MAX_SEQUENCE_ATTEMPTS = 200
 UPDATE_ATTEMPTS = 50
@@ -100,9 +107,10 @@ def projection_of(entry: Doc) -> Doc:
 class TransitionLog:
     """Claims versions of aggregates and keeps their projections (one per collection)."""
 
-    def __init__(self, collections: Collections) -> None:
+    def __init__(self, collections: Collections, placement: SchoolPlacement | None = None) -> None:
         self._log = collections.transitions
         self._hints = collections.counters
+        self.feed = ChangeFeed(collections, placement or SchoolPlacement(collections))
 
     async def commit(
         self,
@@ -115,9 +123,11 @@ class TransitionLog:
         stamp: Stamp,
         action: str,
         change: Doc | None = None,
+        previous: Doc | None = None,
     ) -> Doc:
         """Claim version `expected + 1` of `state["_id"]` and project it. Raises
-        ConcurrentWrite, having changed nothing, when another writer claimed it first."""
+        ConcurrentWrite, having changed nothing, when another writer claimed it first.
+        `previous` is the state it follows, when the caller has it (for the change feed)."""
         entry = new_entry(
             aggregate, state, version=expected + 1, prev_hash=prev_hash, stamp=stamp, action=action, change=change
         )
@@ -126,6 +136,7 @@ class TransitionLog:
         except DuplicateKeyError:
             if not await self._is_ours(entry):
                 raise ConcurrentWrite(aggregate, entry["aggregate_id"], entry["version"]) from None
+        await self._feed(entry, previous)
         return await self._project(projection, entry)
 
     async def _is_ours(self, entry: Doc) -> bool:
@@ -161,6 +172,16 @@ class TransitionLog:
         if lost:
             first = entries[min(lost)]
             raise ConcurrentWrite(aggregate, first["aggregate_id"], 1)
+
+    async def _feed(self, entry: Doc, previous: Doc | None) -> bool:
+        """Append a claimed change of record to the change feed (before it is projected, so
+        that a projected version is always in the feed). True when this call appended it."""
+        if not feeds(entry):
+            return False
+        if previous is None and entry["version"] > 1:
+            before = await self._log.find_one({"_id": entry_id(entry["aggregate"], entry["aggregate_id"], entry["version"] - 1)})
+            previous = before["state"] if before else None
+        return await self.feed.append(entry, previous)
 
     async def _project(self, projection: AsyncCollection[Doc], entry: Doc) -> Doc:
         doc = projection_of(entry)
@@ -217,6 +238,7 @@ class TransitionLog:
             following = await self._log.find_one({"_id": entry_id(aggregate, aggregate_id, version + 1)})
             if following is None:
                 break
+            await self._feed(following, latest["state"] if latest else doc)
             latest, version = following, version + 1
         if latest is None:
             return doc
@@ -230,6 +252,13 @@ class TransitionLog:
         found = await asyncio.gather(*(self._log.find_one({"_id": entry_id(aggregate, aggregate_id, v)}) for v in range(1, upto + 1)))
         return [d for d in found if d is not None]
 
+    async def entries_of(self, aggregate: str, aggregate_ids: list[str]) -> list[Doc]:
+        """Every logged version of several aggregates, in one query (`$in`, which FerretDB
+        filters in Go: it reads every version of that aggregate kind)."""
+        if not aggregate_ids:
+            return []
+        return await self._log.find({"aggregate_id": {"$in": aggregate_ids}, "aggregate": aggregate}).to_list()
+
     async def repair(self, aggregate: str, projection: AsyncCollection[Doc], ids: Iterable[str]) -> int:
         """Project every listed aggregate whose live document lags its log; the count."""
         repaired = 0
@@ -240,6 +269,22 @@ class TransitionLog:
                 repaired += 1
         return repaired
 
+    async def fill_feed(self, day: date) -> int:
+        """Append to the change feed every change of record claimed on a day (UTC) that is
+        not in it: a writer stopped after its claim and nothing has read or written the
+        dossier since. Oldest version first; idempotent. The number appended."""
+        claimed = await self._log.find(
+            {"aggregate": FEED_AGGREGATE, "day": day.isoformat()}, {"aggregate_id": 1, "version": 1, "change": 1}
+        ).to_list()
+        fed = await self.feed.ids_on(day)
+        missing = sorted((c for c in claimed if c.get("change") and c["_id"] not in fed), key=lambda c: (c["aggregate_id"], c["version"]))
+        appended = 0
+        for claim in missing:
+            entry = await self._log.find_one({"_id": claim["_id"]})
+            if entry is not None and await self._feed(entry, None):
+                appended += 1
+        return appended
+
     async def ids_changed_on(self, aggregate: str, day: date) -> list[str]:
         """Aggregates with a version claimed on a day (UTC), for the repair sweep."""
         docs = await self._log.find({"aggregate": aggregate, "day": day.isoformat()}, {"aggregate_id": 1}).to_list()
@@ -248,8 +293,7 @@ class TransitionLog:
     async def claim_next(self, sequence: str, stamp: Stamp) -> int:
         """The next number of a sequence, claimed by insert: unique under any concurrency.
         The `counters` document is only a hint of where to start (it may lag)."""
-        hint = await self._hints.find_one({"_id": sequence})
-        candidate = int(hint["seq"]) + 1 if hint else 1
+        candidate = await read_hint(self._hints, sequence) + 1
         for _ in range(MAX_SEQUENCE_ATTEMPTS):
             try:
                 await self._log.insert_one(
@@ -267,15 +311,9 @@ class TransitionLog:
             except DuplicateKeyError:
                 candidate += 1
                 continue
-            await self._raise_hint(sequence, candidate)
+            await raise_hint(self._hints, sequence, candidate)
             return candidate
         raise ConcurrentWrite("sequence", sequence, candidate)
-
-    async def _raise_hint(self, sequence: str, value: int) -> None:
-        try:
-            await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}}, upsert=True)
-        except DuplicateKeyError:  # two first claims upserting at once: the other created it
-            await self._hints.update_one({"_id": sequence}, {"$max": {"seq": value}})
 
 
 # Each aggregate kind and the collection that holds its projection.
@@ -294,11 +332,15 @@ PROJECTIONS = {
 async def repair_projections(collections: Collections, days: Iterable[date]) -> int:
     """Project every aggregate changed on these days whose live document lags its log (a
     writer that stopped between claim and projection and was not followed by another
-    write). Idempotent; the count of projections brought up to date."""
+    write), and append to the change feed every dossier change of those days it lacks.
+    Idempotent; the count of projections and feed entries brought up to date."""
     log = TransitionLog(collections)
     repaired = 0
+    days = list(days)
     for aggregate, collection in PROJECTIONS.items():
         projection: AsyncCollection[Doc] = getattr(collections, collection)
         for day in days:
             repaired += await log.repair(aggregate, projection, await log.ids_changed_on(aggregate, day))
+    for day in days:
+        repaired += await log.fill_feed(day)
     return repaired

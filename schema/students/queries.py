@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, cast
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from domain.access import area_field
+from domain.access import area_field, student_scope
+from domain.accounts import Role
+from domain.changes import end_of_day, today_in_china
 from domain.codes import TABLES
 from domain.duplicates import Probe
-from domain.dossier import StudentState
+from domain.dossier import StudentState, missing_fields
 from domain.errors import DomainError
 from domain.identity import Sex
-from domain.ports import StudentFilter
+from domain.ports import Page, StudentFilter, StudentRow
 from domain.sections import Section
 from domain.student_number import normalise_number
 from domain.text import identifier
@@ -72,22 +74,74 @@ def _number(number: str) -> str:
         raise bad_input(e) from e
 
 
+AS_OF_RULE = (
+    "As of a day you see what you may see of the dossier today, and masked as today (Art. 24): a school the "
+    "student has left keeps its read-only copy (Art. 19) and so sees the student as of any day."
+)
+AsOf = Annotated[
+    date | None,
+    strawberry.argument(
+        description="A day (ISO 8601 date, not after today in China): answer as of the end of that day in China (UTC+8), "
+        "from the dossiers' recorded versions (Art. 20); null for now."
+    ),
+]
+
+
+def _past(day: date) -> date:
+    if day > today_in_china(datetime.now(UTC)):
+        raise GraphQLError("asOf is after today", extensions={"code": "BAD_USER_INPUT", "field": "asOf"})
+    return day
+
+
+async def _students_as_of(
+    info: Info, day: date, f: StudentFilter, *, after: str | None, key: str | None, first: int
+) -> Connection[Student]:
+    ctx = info.context
+    code = f.school_code
+    if code is None and ctx.account.role is Role.SCHOOL_REGISTRAR:
+        code = ctx.account.scope_code
+    if code is None:
+        raise GraphQLError(
+            "asOf lists one school's students: give filter.schoolCode",
+            extensions={"code": "BAD_USER_INPUT", "field": "filter.schoolCode"},
+        )
+    school = await ctx.loaders.school.load(code)
+    # Every dossier a school held keeps its tokens (Art. 19), so who sees the school sees them.
+    if school is None or not student_scope(ctx.account).contains(school):
+        return connection("student", Page[Student]([], [], False, 0), after=after)
+    page = await ctx.stores.students.page_as_of(code, f, end_of_day(day), after=key, first=first)
+    return connection("student", page.map(lambda r: Student.of(r.then, as_of=day, live=r.now)), after=after)
+
+
 @strawberry.type
 class StudentQueries:
     @strawberry.field(
         description="A dossier by student number or by an earlier (alias) number; null when there is none or it is "
-        "outside your scope (the two look the same)."
+        "outside your scope (the two look the same). With `asOf`, the dossier as it stood at the end of that day: "
+        "null when it did not exist yet. " + AS_OF_RULE
     )
     async def student(
-        self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]
+        self,
+        info: Info,
+        number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)],
+        as_of: AsOf = None,
     ) -> Student | None:
+        day = _past(as_of) if as_of is not None else None
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
-        return Student.of(row) if row else None
+        if row is None or day is None:
+            return Student.of(row) if row else None
+        then = await info.context.stores.students.as_of(row.dossier.id, end_of_day(day))
+        if then is None:
+            return None
+        return Student.of(StudentRow(then, tuple(missing_fields(then))), as_of=day, live=row.dossier)
 
     @strawberry.field(
         description="Dossiers in your scope (the students of the schools you see; the admin sees none), ordered by the "
         "dossier id, which is the student's first number (an `L` number later replaced by the `G` number keeps its "
-        "place). " + FORWARD_ONLY
+        "place). With `asOf`, the students one school held at the end of that day, each as the dossier stood then, "
+        "the filter applied to it then (the school's roll for 人籍一致 checks): give `filter.schoolCode` (a "
+        "registrar's own school by default), else BAD_USER_INPUT; a school outside your scope lists nobody. "
+        + AS_OF_RULE + " " + FORWARD_ONLY
     )
     async def students(
         self,
@@ -97,28 +151,28 @@ class StudentQueries:
         filter: Annotated[
             StudentFilterInput | None, strawberry.argument(description="Narrow the list; null for every dossier you see.")
         ] = None,
+        as_of: AsOf = None,
     ) -> Connection[Student]:
         ctx = info.context
         f = filter or StudentFilterInput()
         area = check_area_code(f.area_code) if f.area_code is not None else None
-        page = await ctx.stores.students.page(
-            ctx.student_scope_key,
-            StudentFilter(
-                area_field=area_field(area) if area else None,
-                area_code=area,
-                school_code=identifier(f.school_code) if f.school_code is not None else None,
-                grade=f.grade,
-                class_name=f.class_name,
-                state=StudentState(f.state) if f.state else None,
-                entry_year=f.entry_year,
-                name_prefix=f.name_prefix.strip() if f.name_prefix else None,
-                verified=f.verified,
-                incomplete=f.incomplete,
-                completeness_overdue_on=date.today() if f.completeness_overdue else None,
-            ),
-            after=decode_cursor("student", after),
-            first=check_first(first, ctx.page_size_max),
+        domain_filter = StudentFilter(
+            area_field=area_field(area) if area else None,
+            area_code=area,
+            school_code=identifier(f.school_code) if f.school_code is not None else None,
+            grade=f.grade,
+            class_name=f.class_name,
+            state=StudentState(f.state) if f.state else None,
+            entry_year=f.entry_year,
+            name_prefix=f.name_prefix.strip() if f.name_prefix else None,
+            verified=f.verified,
+            incomplete=f.incomplete,
+            completeness_overdue_on=(as_of or date.today()) if f.completeness_overdue else None,
         )
+        key, size = decode_cursor("student", after), check_first(first, ctx.page_size_max)
+        if as_of is not None:
+            return await _students_as_of(info, _past(as_of), domain_filter, after=after, key=key, first=size)
+        page = await ctx.stores.students.page(ctx.student_scope_key, domain_filter, after=key, first=size)
         return connection("student", page.map(Student.of), after=after)
 
     @strawberry.field(

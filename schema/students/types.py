@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from domain import dossier as d
 from domain.access import may_read_personal
+from domain.changes import end_of_day
 from domain.dossier import mask_text
 from domain.identity import IdDocKind, Sex
 from domain.ports import HistoryEntry as DomainHistoryEntry
@@ -292,10 +293,29 @@ class Sanction:
 class Student:
     dossier: strawberry.Private[d.Dossier]
     missing_fields: strawberry.Private[tuple[str, ...]]
+    # An as-of view: the day, and the dossier as it is now, which decides what may be seen
+    # of it (the scope and the masking are today's, Art. 19, 24).
+    day: strawberry.Private[date | None] = None
+    live: strawberry.Private[d.Dossier | None] = None
 
     @classmethod
-    def of(cls, row: StudentRow) -> Student:
-        return cls(dossier=row.dossier, missing_fields=row.missing)
+    def of(cls, row: StudentRow, *, as_of: date | None = None, live: d.Dossier | None = None) -> Student:
+        return cls(dossier=row.dossier, missing_fields=row.missing, day=as_of, live=live)
+
+    @property
+    def _now(self) -> d.Dossier:
+        return self.live or self.dossier
+
+    def _today(self) -> date:
+        return self.day or date.today()
+
+    @strawberry.field(
+        description="The day this view of the dossier is as of (ISO 8601 date): its fields as they stood at the end of "
+        "that day in China (UTC+8), when asked for with `asOf`; null for the dossier as it is now. `cases`, "
+        "`documents` and `sectionEntries` are always as they are now; `history` stops at that day."
+    )
+    def as_of(self) -> date | None:
+        return self.day
 
     @strawberry.field(
         description="The student number (学籍号, Art. 7): `G` + the 18-character resident ID number, or a temporary `L` "
@@ -372,9 +392,9 @@ class Student:
         "supervising department (Art. 24); null for every other role. Each read is audited."
     )
     async def id_number_full(self, info: Info) -> str | None:
-        if not await _may_read_personal(info, self.dossier):
+        if not await _may_read_personal(info, self._now):
             return None
-        await _audit_read(info, self.dossier, "idNumberFull")
+        await _audit_read(info, self._now, "idNumberFull")
         return self.dossier.id_document.number
 
     @strawberry.field(
@@ -382,9 +402,9 @@ class Student:
         "(Art. 24); null for every other role. Each read is audited."
     )
     async def personal(self, info: Info) -> PersonalData | None:
-        if not await _may_read_personal(info, self.dossier):
+        if not await _may_read_personal(info, self._now):
             return None
-        await _audit_read(info, self.dossier, "personal")
+        await _audit_read(info, self._now, "personal")
         b = self.dossier.basic
         return PersonalData(
             id_number_full=self.dossier.id_document.number,
@@ -477,7 +497,7 @@ class Student:
             complete=not self.missing_fields,
             missing=list(self.missing_fields),
             deadline=deadline,
-            overdue=bool(self.missing_fields) and deadline is not None and deadline < date.today(),
+            overdue=bool(self.missing_fields) and deadline is not None and deadline < self._today(),
         )
 
     @strawberry.field(
@@ -492,7 +512,10 @@ class Student:
         "are masked unless you may read them (then the read is audited)."
     )
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, self.dossier)
+        entries = await info.context.stores.students.history(self.dossier.id)
+        if self.day is not None:
+            entries = [h for h in entries if h.at < end_of_day(self.day)]
+        return await shown_changes(info, self._now.status.school_code, self._now.number, entries, "history")
 
     @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
     async def cases(self, info: Info) -> list[Case]:
@@ -522,7 +545,7 @@ class Student:
     )
     async def sanction(self, info: Info) -> Sanction | None:
         until = self.dossier.sanction_until
-        if until is None or until < date.today():
+        if until is None or until < self._today():
             return None
         recorded = [
             c
@@ -580,9 +603,19 @@ MASK = "***"
 
 async def history_of(info: Info, dossier: d.Dossier) -> list[HistoryEntry]:
     entries = await info.context.stores.students.history(dossier.id)
-    if await _may_read_personal(info, dossier):
+    return await shown_changes(info, dossier.status.school_code, dossier.number, entries, "history")
+
+
+async def shown_changes(
+    info: Info, school_code: str, number: str, entries: list[DomainHistoryEntry], what: str
+) -> list[HistoryEntry]:
+    """Changes of record of one dossier as the caller may see them: old and new values of
+    personal data masked unless the caller may read the personal data of students of
+    `school_code` (Art. 24), and then the read is audited (`what` says where)."""
+    school = await info.context.loaders.school.load(school_code)
+    if school is not None and may_read_personal(info.context.account, school):
         if any(PERSONAL_FIELDS & h.changes.keys() for h in entries):
-            await _audit_read(info, dossier, "history")
+            await info.context.audit("read:studentFull", "student", number, school_code=school_code, details={"fields": what})
         return [HistoryEntry.of(h) for h in entries]
     masked = [
         replace(h, changes={k: ((MASK, MASK) if k in PERSONAL_FIELDS else v) for k, v in h.changes.items()})

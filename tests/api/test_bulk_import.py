@@ -83,7 +83,7 @@ def test_a_bulk_imported_dossier_reads_back_like_an_enrolled_one_and_imports_onc
 
     imported, first, again, refused = asyncio.run(scenario())
     assert (first, again) == (3, 0)
-    for collection, key in (("identities", "dossier_id"), ("transitions", "aggregate_id"), ("students", "_id")):
+    for collection, key in (("identities", "dossier_id"), ("transitions", "aggregate_id"), ("students", "_id"), ("changes", "dossier_id")):
         assert db[collection].count_documents({key: {"$in": imported}}) == 3, collection
         assert db[collection].count_documents({key: refused}) == 0, collection
 
@@ -103,3 +103,6 @@ def test_a_bulk_imported_dossier_reads_back_like_an_enrolled_one_and_imports_onc
     assert entry["hash"] == entry_hash(entry) == copy["log_hash"]
     assert sorted(entry) == sorted(db.transitions.find_one({"aggregate_id": enrolled}))
     assert db.identities.find_one({"dossier_id": imported[0]})["_id"] == copy["identity_key"]
+    # and in the change feed as enrolment puts it there (its transition id, the same fields)
+    fed, enrolled_fed = db.changes.find_one({"dossier_id": imported[0]}), db.changes.find_one({"dossier_id": enrolled})
+    assert fed["_id"] == entry["_id"] and sorted(fed) == sorted(enrolled_fed) and fed["scope_keys"] == enrolled_fed["scope_keys"]

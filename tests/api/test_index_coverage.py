@@ -17,6 +17,7 @@ from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
 from storage.sweeps import extend_retention, fixity, reconcile_pending
+from storage.transitions import repair_projections
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.support import ApiServer, CommandCounter, GraphQLClient
 
@@ -36,6 +37,8 @@ FILTERS: list[dict[str, Any]] = [
     {"completenessOverdue": True},
     {"namePrefix": "王"},
 ]
+AS_OF = """query($n: String!, $d: Date!, $f: StudentFilterInput) { student(number: $n, asOf: $d) { history { action } }
+  students(first: 2, asOf: $d, filter: $f) { totalCount edges { node { number } } } }"""
 ROLES = ("weiwu.registrar", "jinshui.dept", "zhengzhou.dept", "henan.dept", "zhengzhou.archivist", "henan.auditor", "admin")
 
 
@@ -67,6 +70,9 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         gql.post("query($n: String!) { student(number: $n) { number } studentHistory(number: $n) { action } documents(number: $n) { id } }",
                  {"n": number}, as_=role)
         gql.post("{ fixityRuns { id } workingCalendar(year: 2026) { year } }", as_=role)
+        feed = gql.post("{ latestChangeCursor changes(first: 2) { resumeCursor } }", as_=role).json()["data"]["changes"]
+        gql.post("query($a: String) { changes(first: 2, after: $a) { edges { node { kind } } } }", {"a": feed["resumeCursor"]}, as_=role)
+        gql.post(AS_OF, {"n": number, "d": date.today().isoformat(), "f": {"schoolCode": "2141010501", "grade": 2}}, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
 
     jobs = CommandCounter()
@@ -84,6 +90,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             await fixity(collections, archive)
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))
+            await repair_projections(collections, [datetime.now(UTC).date()])
         finally:
             await client.close()
 
