@@ -107,7 +107,11 @@ class AreaRepository:
 
     def __init__(self, collections: Collections, log: TransitionLog | None = None) -> None:
         self._c = collections.areas
-        self._log = log or TransitionLog(collections)
+        if log is None:
+            from storage.transitions import TransitionLog as Log  # imported here: storage.transitions needs this module
+
+            log = Log(collections)
+        self._log = log
 
     async def insert_if_missing(self, area: Area) -> bool:
         try:
