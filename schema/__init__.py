@@ -34,6 +34,7 @@ from schema.cases.mutations import CaseMutations
 from schema.cases.queries import CaseQueries
 from schema.corrections.mutations import CorrectionMutations
 from schema.corrections.queries import CorrectionQueries
+from schema.documents.archive import ArchiveQueries
 from schema.documents.mutations import DocumentMutations
 from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
@@ -55,8 +56,8 @@ VALIDATION_CACHE_SIZE = 512
     "null or absent, exactly as if it did not exist."
 )
 class Query(
-    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries,
-    IntakeQueries,
+    AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, ArchiveQueries,
+    AuditQueries, IntakeQueries,
 ):
     pass
 
