@@ -18,7 +18,7 @@ from domain.ports import Stamp
 from storage.mongo import Collections, connect
 from storage.transitions import TransitionLog
 from dataclasses import replace
-from tests.api.test_archive_lists import listed, luoyang_archivist
+from tests.api.test_archive_lists import ensure_account, listed, luoyang_archivist
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.api.test_corrections import decide as decide_correction
 from tests.api.test_corrections import request as request_correction
@@ -128,6 +128,15 @@ def test_only_the_registrar_of_the_dossier_school_withdraws_with_a_reason_and_re
     outcomes = [e["outcome"] for e in db.audit_events.find({"action": "mutation:withdrawDocument", "target_id": document_id})]
     assert sorted(outcomes) == sorted(code for *_, code, _ in refusals)
     assert in_dossier(gql, number, "weiwu.registrar") == {document_id}
+
+
+def test_a_registrar_of_the_school_without_training_is_refused(gql: GraphQLClient, db: Any) -> None:
+    number = enrol(gql, "2141010502", as_="wenhua.registrar")
+    document_id = upload(gql, number, "HOUSEHOLD_REGISTER", as_="wenhua.registrar")
+    trainee = ensure_account(gql, "wenhua.trainee", "SCHOOL_REGISTRAR", "2141010502")  # no training recorded (Art. 22)
+    before = record(db, document_id)
+    assert withdraw(gql, document_id, as_=trainee)["code"] == "REGISTRAR_NOT_TRAINED"
+    assert record(db, document_id) == before
 
 
 def test_a_document_a_business_rests_on_stays_in_the_dossier(gql: GraphQLClient, db: Any) -> None:

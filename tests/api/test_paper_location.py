@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tests.api.test_archive_lists import ensure_account
 from tests.api.test_cases import enrol, upload
 from tests.support import GraphQLClient
 
@@ -73,6 +74,15 @@ def test_bad_input_and_the_wrong_caller_are_refused_and_change_nothing(gql: Grap
     assert move(gql, "no-such-document", "档案室 3 号柜")["code"] == "NOT_FOUND"
     audited = db.audit_events.count_documents({"action": "mutation:updatePaperLocation", "target_id": document_id, "outcome": {"$ne": "ok"}})
     assert audited == len(refusals)
+
+
+def test_a_registrar_of_the_school_without_training_is_refused(gql: GraphQLClient, db: Any) -> None:
+    number = enrol(gql, "2141010502", as_="wenhua.registrar")
+    document_id = upload(gql, number, "HOUSEHOLD_REGISTER", as_="wenhua.registrar", paperLocation="档案室 1 号柜")
+    trainee = ensure_account(gql, "wenhua.trainee", "SCHOOL_REGISTRAR", "2141010502")  # no training recorded (Art. 22)
+    before = record(db, document_id)
+    assert move(gql, document_id, "档案室 2 号柜", as_=trainee)["code"] == "REGISTRAR_NOT_TRAINED"
+    assert record(db, document_id) == before
 
 
 def test_moves_at_the_same_moment_are_each_a_version_and_the_history_chains_them(gql: GraphQLClient) -> None:
