@@ -40,8 +40,8 @@ def require_usable(document: Document, field: str = "evidence") -> None:
     if document.withdrawal is not None:
         raise DomainError(
             field,
-            f"document {document.id} was withdrawn from the dossier ({document.withdrawal.reason}); "
-            "upload the scan to the right student and use that document",
+            f"document {document.id} was withdrawn from the dossier; upload the scan to the right student and use "
+            "that document",
             "DOCUMENT_WITHDRAWN",
         )
 

@@ -8,9 +8,11 @@ document's history: changes of record carry their old and new values and the rea
 
 A document carries the scope tokens of its dossier (`scope_keys`: every school the
 dossier is seen through), so that an archivist's lists are one equality on one array
-element, as the dossiers' are. Each write takes them from the dossier as it stands;
-`follow_dossier` brings them up to date when the dossier moves to another school, and
-`follow_dossiers` (the reconcile sweep) does so for every document."""
+element, as the dossiers' are. A new document takes them from its dossier and later
+versions keep them; `follow_dossier` brings them up to date when the dossier moves to
+another school (a `RESCOPED` version), and `follow_dossiers` (the reconcile sweep) does so
+for every document whose scope lags. A change that races a rescope is claimed against the
+version it read, so it either follows the rescope or makes it read again."""
 
 from __future__ import annotations
 
@@ -157,23 +159,27 @@ class DocumentRepository:
         return list(dossier.get("scope_keys", [])) if dossier else []
 
     async def _commit(
-        self, before: Document | None, after: Document, prev_hash: str | None, stamp: Stamp, action: str, change: Doc | None = None
+        self, before: Document | None, after: Document, stamp: Stamp, action: str, change: Doc | None = None
     ) -> None:
-        state = {**document_to_doc(after), "scope_keys": await self._scope_keys(after.dossier_id)}
+        """Claim the version after `before` (the first, without one). A new document takes
+        its dossier's scope; a changed one keeps the scope of the version it follows."""
+        prev_hash, keys = None, None
+        if before is not None:
+            stored = await self._c.find_one({"_id": before.id}, {"log_hash": 1, "version": 1, "scope_keys": 1})
+            if stored and stored.get("version") == before.revision:
+                prev_hash, keys = stored.get("log_hash"), stored.get("scope_keys")
+        if keys is None:
+            keys = await self._scope_keys(after.dossier_id)
         await self._log.commit(
-            AGGREGATE, self._c, state, expected=before.revision if before else 0,
+            AGGREGATE, self._c, {**document_to_doc(after), "scope_keys": keys}, expected=before.revision if before else 0,
             prev_hash=prev_hash, stamp=stamp, action=action, change=change,
         )
-
-    async def _prev_hash(self, document: Document) -> str | None:
-        stored = await self._c.find_one({"_id": document.id}, {"log_hash": 1, "version": 1})
-        return stored.get("log_hash") if stored and stored.get("version") == document.revision else None
 
     async def insert_pending(self, document: Document, stamp: Stamp) -> bool:
         """A new document whose first version is PENDING (invisible) until its object is
         stored. False when the id is taken."""
         try:
-            await self._commit(None, document, None, stamp, "VERSION_PENDING")
+            await self._commit(None, document, stamp, "VERSION_PENDING")
         except ConcurrentWrite:
             return False
         return True
@@ -183,7 +189,7 @@ class DocumentRepository:
         the document changed since (another version was added first)."""
         after = replace(document, versions=(*document.versions, version))
         try:
-            await self._commit(document, after, await self._prev_hash(document), stamp, "VERSION_PENDING")
+            await self._commit(document, after, stamp, "VERSION_PENDING")
         except ConcurrentWrite:
             return False
         return True
@@ -195,19 +201,17 @@ class DocumentRepository:
         action: str,
         change: Callable[[Document], Document | None],
         record: Callable[[Doc, Doc], Doc | None] | None = None,
+        keys: list[str] | None = None,
     ) -> Doc | None:
         """Read, change and claim the next version, again while other changes win first;
-        nothing is claimed when the state (scope included) would stay as it is."""
-        document, _ = await self._load(document_id)
-        if document is None:
-            return None
-        keys = await self._scope_keys(document.dossier_id)
+        nothing is claimed when the state would stay as it is. The scope stays that of the
+        version read, unless `keys` gives the dossier's (`follow_dossier`)."""
 
         def changed(doc: Doc) -> Doc | None:
             after = change(document_from_doc(doc))
             if after is None:
                 return None
-            state = {**document_to_doc(after), "scope_keys": keys}
+            state = {**document_to_doc(after), "scope_keys": doc.get("scope_keys", []) if keys is None else keys}
             return None if state == {k: v for k, v in doc.items() if k not in _NOT_STATE} else state
 
         return await self._log.update(AGGREGATE, self._c, document_id, changed, stamp=stamp, action=action, record=record)
@@ -252,7 +256,7 @@ class DocumentRepository:
         assert after.withdrawal is not None
         change = _record({"withdrawn": (False, True)}, after.withdrawal.reason)
         try:
-            await self._commit(before, after, await self._prev_hash(before), stamp, "WITHDRAWN", change)
+            await self._commit(before, after, stamp, "WITHDRAWN", change)
         except ConcurrentWrite:
             return False
         return True
@@ -283,7 +287,7 @@ class DocumentRepository:
         docs = await self._c.find({"dossier_id": dossier_id}, {"scope_keys": 1}).to_list()
         lagging = [d["_id"] for d in docs if d.get("scope_keys") != keys]
         for document_id in lagging:
-            await self._change(document_id, stamp, "RESCOPED", lambda d: d)
+            await self._change(document_id, stamp, "RESCOPED", lambda d: d, keys=keys)
         return len(lagging)
 
     async def follow_dossiers(self, after: str | None, limit: int, stamp: Stamp) -> tuple[str | None, int]:
@@ -293,8 +297,9 @@ class DocumentRepository:
         docs = await self._c.find(query, {"dossier_id": 1, "scope_keys": 1}).sort("_id", 1).limit(limit).to_list()
         changed = 0
         for d in docs:
-            if d.get("scope_keys") != await self._scope_keys(d["dossier_id"]):
-                await self._change(d["_id"], stamp, "RESCOPED", lambda x: x)
+            keys = await self._scope_keys(d["dossier_id"])
+            if d.get("scope_keys") != keys:
+                await self._change(d["_id"], stamp, "RESCOPED", lambda x: x, keys=keys)
                 changed += 1
         return (docs[-1]["_id"] if docs else None), changed
 
