@@ -167,6 +167,11 @@ class DocumentVersion:
     state: DocumentState
     trailing_bytes: int = 0  # bytes after the end of the image in the original (never in the rendition)
 
+    def objects(self) -> list[tuple[ObjectPart, StoredFile]]:
+        """The version's objects in the store: its original, and its rendition if any."""
+        parts = ((ObjectPart.ORIGINAL, self.original), (ObjectPart.RENDITION, self.rendition))
+        return [(part, stored) for part, stored in parts if stored is not None]
+
 
 @dataclass(frozen=True)
 class Withdrawal:

@@ -117,8 +117,7 @@ class FixityRunRepository:
             check_id(document.id, v.version, part)
             for v in document.versions
             if v.state is DocumentState.STORED
-            for part, stored in ((ObjectPart.ORIGINAL, v.original), (ObjectPart.RENDITION, v.rendition))
-            if stored is not None
+            for part, _ in v.objects()
         ]
         found = await asyncio.gather(*(self._checks.find_one({"_id": i}) for i in ids))
         return [_check_from_doc(d) for d in found if d is not None]
@@ -148,9 +147,8 @@ async def fixity(
             for version in document.versions:
                 if version.state is not DocumentState.STORED:
                     continue
-                for part, stored in ((ObjectPart.ORIGINAL, version.original), (ObjectPart.RENDITION, version.rendition)):
-                    if stored is not None:
-                        await _check(collections, archive, run, document.id, version.version, part, stored)
+                for part, stored in version.objects():
+                    await _check(collections, archive, run, document.id, version.version, part, stored)
             run.last_id = document.id
         await runs.update_one({"_id": run.id}, {"$set": _run_doc(run)})  # the checkpoint
         progress(f"checked {run.checked} files; {len(run.mismatches)} mismatches, {len(run.missing)} missing")

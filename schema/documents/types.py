@@ -246,9 +246,7 @@ class Document:
         for v in self.document.versions:
             if v.state is not e.DocumentState.STORED:
                 continue
-            for part, stored in ((e.ObjectPart.ORIGINAL, v.original), (e.ObjectPart.RENDITION, v.rendition)):
-                if stored is None:
-                    continue
+            for part, _ in v.objects():
                 check = checks.get((v.version, part))
                 out.append(
                     ObjectFixity(
