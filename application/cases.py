@@ -22,6 +22,7 @@ from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.jurisdiction import School
 from domain.ports import Change, Reminder, Stamp
 from domain.student_number import normalise_number
+from domain.withdrawal import USABLE_CODES, require_usable
 from domain.workflows.definitions import DEFINITIONS, GUARD_CODES
 from domain.workflows.engine import (
     DECIDE_CODES,
@@ -52,17 +53,20 @@ async def working_calendar(stores: Stores) -> WorkingCalendar:
     return WorkingCalendar(await stores.calendar.overrides())
 
 
-EVIDENCE_LOOKUP_CODES = declared("NOT_FOUND")  # `evidence_facts`
+EVIDENCE_LOOKUP_CODES = declared("NOT_FOUND", *USABLE_CODES)  # `evidence_facts`
 
 
 async def evidence_facts(ctx: Session, dossier_id: str, ids: tuple[str, ...]) -> tuple[EvidenceFact, ...]:
-    """The documents offered as evidence: stored, and of this student."""
+    """The documents offered as evidence: stored, of this student, and not withdrawn from
+    the dossier. Every decision reads its case's evidence again, so a case never goes
+    on, or is decided, on a document withdrawn meanwhile."""
     facts = []
     for document_id in ids:
         document = await ctx.stores.documents.get(document_id)
         current = document.current if document else None
         if document is None or document.dossier_id != dossier_id or current is None:
             raise NotFound("evidence", "document of this student")
+        require_usable(document)
         facts.append(EvidenceFact(document.id, document.kind, current.original.content_type))
     return tuple(facts)
 
@@ -220,7 +224,8 @@ async def _write_effects(ctx: Session, case: Case, effects: tuple[Any, ...]) -> 
     before = await ctx.stores.students.by_id(case.dossier_id)
     assert before is not None
     if before.open_business != case.id:
-        return None  # already written (and the business closed)
+        await _documents_follow(ctx, before)  # already written (and the business closed)
+        return None
     after = before
     for effect in effects:
         after = effect(after, case)
@@ -234,7 +239,17 @@ async def _write_effects(ctx: Session, case: Case, effects: tuple[Any, ...]) -> 
     )
     if not await ctx.stores.students.replace(before, after, ctx.stamp(), change):
         raise DomainError(None, "the dossier changed meanwhile; decide again to finish", "CONFLICT")
+    await _documents_follow(ctx, after)
     return replace(after, version=before.version + 1)
+
+
+async def _documents_follow(ctx: Session, dossier: Dossier) -> None:
+    """A dossier that moved to or through another school (a transfer, a placement, Art.
+    11, 12, 19) is seen there from now on, and so are its documents: their scope follows
+    (an archivist's lists filter on it). Run again when a completion is resumed, for an
+    interruption between the two writes; the reconcile sweep catches any other lag."""
+    if dossier.former_school_codes or dossier.attending_school_code:
+        await ctx.stores.documents.follow_dossier(dossier.id, ctx.stamp())
 
 
 def _status_changes(before: Dossier, after: Dossier) -> dict[str, tuple[object, object]]:

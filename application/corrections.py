@@ -33,6 +33,7 @@ from domain.dossier import basic_changes, missing_fields
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import EvidenceKind
+from domain.withdrawal import USABLE_CODES, require_usable
 from domain.jurisdiction import School
 from domain.ports import Change, StudentRow
 from application.session import Session
@@ -43,7 +44,7 @@ ANOTHER_BUSINESS_OPEN = usecases.ANOTHER_BUSINESS_OPEN
 
 REQUEST_CORRECTION_CODES = declared(
     *usecases.LOOKUP_CODES, *WRITER_CODES, *REQUESTER_CODES, *usecases.BUSINESS_CODES, *REQUEST_CODES, *APPLY_CODES,
-    "ENROLLED_ELSEWHERE",
+    "ENROLLED_ELSEWHERE", *USABLE_CODES,
 )
 
 
@@ -86,12 +87,14 @@ PROOF_KINDS = frozenset({EvidenceKind.HOUSEHOLD_REGISTER, EvidenceKind.STATUS_AP
 
 
 async def _check_evidence(ctx: Session, dossier_id: str, evidence: tuple[str, ...]) -> None:
-    """Each reference is a stored scan of this student (POST /uploads); one is the proof."""
+    """Each reference is a stored scan of this student (POST /uploads), not withdrawn from
+    the dossier; one is the proof."""
     kinds = []
     for document_id in (e.strip() for e in evidence if e.strip()):
         document = await ctx.stores.documents.get(document_id)
         if document is None or document.dossier_id != dossier_id:
             raise DomainError("evidence", f"{document_id} is not a stored document of this student", "EVIDENCE_REQUIRED")
+        require_usable(document)
         kinds.append(document.kind)
     if not PROOF_KINDS & set(kinds):
         raise DomainError(
@@ -113,7 +116,7 @@ async def correction_in_scope(ctx: Session, correction_id: str) -> Correction:
 # The last step applies the correction: the dossier is checked again and written with its identity.
 DECIDE_CORRECTION_CODES = declared(
     *CORRECTION_LOOKUP_CODES, *WRITER_CODES, *DECIDER_CODES, *DECISION_CODES, *APPLY_CODES, "CONFLICT",
-    *usecases.IDENTITY_WRITE_CODES,
+    *usecases.IDENTITY_WRITE_CODES, *USABLE_CODES,
 )
 
 
@@ -136,6 +139,8 @@ async def decide_step(
         row, candidates = await _apply(ctx, correction)
         return correction, row, candidates
     step = require_decider(ctx.account, correction, school)
+    if decision is Decision.APPROVE:
+        await _require_usable_evidence(ctx, correction.evidence)
     record = DecisionRecord(step, decision, ctx.account.login, ctx.account.role.value, datetime.now(UTC), comment)
     state = decide(correction, record)
     if state is CorrectionState.APPLIED:
@@ -152,6 +157,15 @@ async def decide_step(
         row, candidates = await _apply(ctx, updated)
         return updated, row, candidates
     return updated, None, []
+
+
+async def _require_usable_evidence(ctx: Session, evidence: tuple[str, ...]) -> None:
+    """An approval rests on the correction's evidence: none of it may have been withdrawn
+    from the dossier since the request (a withdrawal and a request at the same moment)."""
+    for document_id in evidence:
+        document = await ctx.stores.documents.get(document_id)
+        if document is not None:
+            require_usable(document)
 
 
 def require_decider_of_last_step(ctx: Session, school: School) -> None:

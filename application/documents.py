@@ -1,4 +1,5 @@
-"""Evidence: storing a checked upload under lock, versions, legal holds, download links.
+"""Evidence: storing a checked upload under lock, versions, legal holds, download links,
+the paper file a scan mirrors (Art. 9).
 
 Order of writes (no transactions): the metadata is written first as PENDING (never
 shown), then the bytes go to the store under retention, then the version is marked
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain import access
-from domain.access import WRITER_CODES
+from domain.access import ROLE_CODES, WRITER_CODES
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.evidence import (
@@ -29,6 +30,7 @@ from domain.evidence import (
     StoredFile,
     lock_until,
     may_download_original,
+    may_see_withdrawn,
     object_key,
     require_archivist,
     require_uploader,
@@ -36,7 +38,8 @@ from domain.evidence import (
 from domain.jurisdiction import School
 from domain.ports import StudentRow
 from domain.student_number import normalise_number
-from domain.text import TEXT_CODES, optional_text
+from domain.text import MULTI_LINE, TEXT_CODES, optional_text, required_text
+from domain.withdrawal import USABLE_CODES, require_usable
 from domain.workflows.engine import CaseState, Party, acts_as
 from application.session import Session
 from application import students as students
@@ -66,7 +69,7 @@ class UploadTarget:
 
 
 AUTHORISE_UPLOAD_CODES = declared(
-    *WRITER_CODES, "INVALID_KIND", *EVIDENCE_ROLE_CODES, "NOT_FOUND", *students.LOOKUP_CODES, *TEXT_CODES
+    *WRITER_CODES, "INVALID_KIND", *EVIDENCE_ROLE_CODES, "NOT_FOUND", *students.LOOKUP_CODES, *TEXT_CODES, *USABLE_CODES
 )
 
 
@@ -101,6 +104,7 @@ async def authorise_upload(
         previous = await ctx.stores.documents.get(replaces)
         if previous is None or previous.dossier_id != row.dossier.id:
             raise NotFound("replaces", "document")
+        require_usable(previous, "replaces")  # a withdrawn document takes no new version
         if previous.kind is not evidence_kind:
             raise DomainError("kind", "a new version keeps the kind of the document it replaces", "INVALID_KIND")
     paper_location = optional_text("paperLocation", paper_location)
@@ -241,16 +245,27 @@ async def store(
     return replace(document, versions=(*earlier, current)), current
 
 
-async def document_in_scope(ctx: Session, document_id: str) -> Document:
-    """A document, if the caller may see its student now (R-E4): visibility follows the
-    dossier (its current school, and the schools keeping a read-only copy), not the school
-    that happened to upload it."""
+DOCUMENT_LOOKUP_CODES = declared("NOT_FOUND")  # `document_in_scope`, `document_and_student`
+
+
+async def document_and_student(ctx: Session, document_id: str, *, withdrawn_too: bool = False) -> tuple[Document, StudentRow]:
+    """A document and its student, if the caller may see the student now (R-E4):
+    visibility follows the dossier (its current school, and the schools keeping a read-only
+    copy), not the school that happened to upload it. A withdrawn document is out of the
+    dossier: only archivists and auditors see it, unless `withdrawn_too` (a change to it is
+    then refused with its own code)."""
     found = await ctx.stores.documents.get(document_id)
-    if found is None:
+    if found is None or (found.withdrawal is not None and not (withdrawn_too or may_see_withdrawn(ctx.account))):
         raise NotFound("documentId", "document")
-    if await ctx.stores.students.by_number(found.number, ctx.student_scope_key) is None:
+    row = await ctx.stores.students.by_number(found.number, ctx.student_scope_key)
+    if row is None:
         raise NotFound("documentId", "document")
-    return found
+    return found, row
+
+
+async def document_in_scope(ctx: Session, document_id: str, *, withdrawn_too: bool = False) -> Document:
+    document, _ = await document_and_student(ctx, document_id, withdrawn_too=withdrawn_too)
+    return document
 
 
 @dataclass(frozen=True)
@@ -287,7 +302,7 @@ SET_LEGAL_HOLD_CODES = declared(*WRITER_CODES, *EVIDENCE_ROLE_CODES, "NOT_FOUND"
 async def set_legal_hold(ctx: Session, document_id: str, hold: bool, reason: str) -> Document:
     access.require_writer(ctx.account)
     require_archivist(ctx.account)
-    document = await document_in_scope(ctx, document_id)
+    document = await document_in_scope(ctx, document_id, withdrawn_too=True)  # a withdrawn scan can be held too
     if not reason.strip():
         raise DomainError("reason", "say why the hold is set or released", "REASON_REQUIRED")
     for v in document.versions:
@@ -299,3 +314,38 @@ async def set_legal_hold(ctx: Session, document_id: str, hold: bool, reason: str
     updated = await ctx.stores.documents.get(document.id)
     assert updated is not None
     return updated
+
+
+UPDATE_PAPER_LOCATION_CODES = declared(
+    *DOCUMENT_LOOKUP_CODES, *ROLE_CODES, *USABLE_CODES, *TEXT_CODES, "NOTHING_TO_CHANGE"
+)
+
+
+@dataclass(frozen=True)
+class PaperMove:
+    document: Document
+    before: str | None
+    school_code: str
+    reason: str | None
+
+
+async def update_paper_location(ctx: Session, document_id: str, location: str, reason: str | None) -> PaperMove:
+    """Art. 9: the paper archive is in the charge of the school's registrar (纸质档案由学校学籍
+    管理员负责管理), so the registrar of the school that holds the dossier now records where
+    the paper file a scan mirrors has moved. Each move is a new version of the document,
+    with the old and new location and the reason in its history."""
+    document, row = await document_and_student(ctx, document_id, withdrawn_too=True)
+    school = await ctx.loaders.school.load(row.dossier.status.school_code)
+    assert school is not None
+    access.require_school_registrar(ctx.account, school)
+    require_usable(document, "documentId")
+    location = required_text("paperLocation", location, message="say where the paper file is now")
+    reason = optional_text("reason", reason, max_length=MULTI_LINE, multi_line=True)
+    if location == document.paper_location:
+        raise DomainError("paperLocation", "the paper file is recorded at this location already", "NOTHING_TO_CHANGE")
+    moved = await ctx.stores.documents.set_paper_location(document.id, location, reason, ctx.stamp())
+    if moved is None:
+        raise NotFound("documentId", "document")
+    before, updated = moved
+    require_usable(updated, "documentId")  # withdrawn meanwhile: nothing was changed
+    return PaperMove(updated, before, school.code, reason)

@@ -108,6 +108,13 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "reached); reject it instead.",
     "OVERRIDE_REQUIRED": "The case has warnings (e.g. outside the transfer window); approving at this step needs "
     "an overrideReason.",
+    # -- withdrawn evidence (domain/withdrawal.py, Art. 6 (2), 20, 24) ----------------------
+    "DOCUMENT_WITHDRAWN": "The document was withdrawn from its dossier (filed under the wrong student, "
+    "withdrawDocument): it is evidence of nothing and takes no new version or location. Upload the scan to the right "
+    "student and use that document.",
+    "CITED_AS_EVIDENCE": "A case or correction of this student cites the document (the message names it). An open one "
+    "is withdrawn or rejected first; a completed case or an applied correction rests on it, so the document stays "
+    "(put a wrong decision right with a new case or correction).",
     # -- sections and accounts (domain/sections.py, Art. 6, 22) ----------------------------
     "INVALID_SCHEMA": "Not a valid JSON Schema (draft 2020-12) describing an object; fix the schema.",
     "NO_SCHEMA": "The province has not published a schema for this section yet; no entries until it does.",

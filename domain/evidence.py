@@ -119,7 +119,16 @@ def require_archivist(account: Account) -> None:
 
 
 def may_read_fixity(account: Account) -> bool:
+    """The archive's own state (fixity, uploads left PENDING, objects without metadata,
+    legal holds, withdrawals): for archivists, who answer for it, and auditors, who check
+    it (R-E3), each within their area."""
     return account.role in (Role.ARCHIVIST, Role.AUDITOR) and not account.disabled
+
+
+def may_see_withdrawn(account: Account) -> bool:
+    """A withdrawn scan belongs to another child (Art. 24): it is out of every dossier and
+    seen, with its withdrawal, only by those who review the archive."""
+    return may_read_fixity(account)
 
 
 def may_download_original(account: Account) -> bool:
@@ -158,6 +167,21 @@ class DocumentVersion:
     state: DocumentState
     trailing_bytes: int = 0  # bytes after the end of the image in the original (never in the rendition)
 
+    def objects(self) -> list[tuple[ObjectPart, StoredFile]]:
+        """The version's objects in the store: its original, and its rendition if any."""
+        parts = ((ObjectPart.ORIGINAL, self.original), (ObjectPart.RENDITION, self.rendition))
+        return [(part, stored) for part, stored in parts if stored is not None]
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Who took a document out of its dossier, when and why (a scan filed under the wrong
+    student). The bytes and the metadata stay under retention: nothing is deleted (R-E3)."""
+
+    by: str
+    at: datetime
+    reason: str
+
 
 @dataclass(frozen=True)
 class Document:
@@ -176,16 +200,113 @@ class Document:
     versions: tuple[DocumentVersion, ...]
     created_at: datetime
     revision: int = 1
+    withdrawal: Withdrawal | None = None
 
     @property
     def current(self) -> DocumentVersion | None:
         stored = [v for v in self.versions if v.state is DocumentState.STORED]
         return stored[-1] if stored else None
 
+    @property
+    def pending_since(self) -> datetime | None:
+        """When the oldest version still PENDING was uploaded; None when none is."""
+        pending = [v.uploaded_at for v in self.versions if v.state is DocumentState.PENDING]
+        return min(pending) if pending else None
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """One version of a document's record (its transition log): who, when, what (the
+    changed fields, old → new, for changes of record such as the paper location), why."""
+
+    version: int
+    at: datetime
+    actor: str
+    action: str  # VERSION_PENDING, VERSION_STORED, LEGAL_HOLD_SET, PAPER_LOCATION_CHANGED, WITHDRAWN, …
+    changes: dict[str, tuple[Any, Any]]
+    reason: str | None
+
+
+EVIDENCE_PREFIX = "evidence/"
+
 
 def object_key(school_code: str, dossier_id: str, document_id: str, part: str) -> str:
     """Where a document's bytes live. Versions of one document share the key (S3 versioning)."""
-    return f"evidence/{school_code}/{dossier_id}/{document_id}/{part}"
+    return f"{EVIDENCE_PREFIX}{school_code}/{dossier_id}/{document_id}/{part}"
+
+
+@dataclass(frozen=True)
+class ObjectPlace:
+    """What an evidence key says: the school whose archive it was stored in, the dossier,
+    the document and the part."""
+
+    school_code: str
+    dossier_id: str
+    document_id: str
+    part: str
+
+
+def place_of(key: str) -> ObjectPlace | None:
+    """The parts of a key written by `object_key`; None for any other key."""
+    if not key.startswith(EVIDENCE_PREFIX):
+        return None
+    parts = key[len(EVIDENCE_PREFIX):].split("/")
+    if len(parts) != 4 or not all(parts):
+        return None
+    return ObjectPlace(*parts)
+
+
+class ArchiveList(StrEnum):
+    """The documents an archivist reviews, listed by scope: under legal hold, or withdrawn."""
+
+    LEGAL_HOLD = "LEGAL_HOLD"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class ObjectPart(StrEnum):
+    ORIGINAL = "original"
+    RENDITION = "rendition"
+
+
+class FixityResult(StrEnum):
+    OK = "OK"
+    MISMATCH = "MISMATCH"  # the bytes' SHA-256 or size differ from the recorded ones
+    MISSING = "MISSING"  # the store no longer has this object version
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """The last fixity check of one stored object (a version's original or rendition)."""
+
+    document_id: str
+    version: int
+    part: ObjectPart
+    run_id: str
+    checked_at: datetime
+    result: FixityResult
+
+
+# An upload whose metadata stays PENDING longer than this is stuck: the reconcile sweep
+# finishes or forgets it (`storage/sweeps.py::reconcile_pending`).
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ReconcileRun:
+    """One pass of the reconcile sweep: PENDING uploads finished or forgotten, and objects
+    in the store that no document's metadata names (orphans), counted per scope token."""
+
+    id: str
+    started_at: datetime
+    finished_at: datetime | None
+    completed: int
+    forgotten: int
+    objects_checked: int
+    orphans: int
+    orphans_by_scope: dict[str, int]
+
+    def orphans_in(self, scope_key: str) -> int:
+        return self.orphans_by_scope.get(scope_key, 0)
 
 
 @dataclass

@@ -13,7 +13,16 @@ from domain.access import SchoolScope
 from domain.accounts import Account
 from domain.corrections import Correction, CorrectionState, DecisionRecord
 from domain.dossier import Dossier, StudentState
-from domain.evidence import Document, DocumentVersion, FixityRun, StoredFile
+from domain.evidence import (
+    ArchiveList,
+    Document,
+    DocumentChange,
+    DocumentVersion,
+    FixityRun,
+    ObjectCheck,
+    ReconcileRun,
+    StoredFile,
+)
 from domain.calendar import YearSchedule
 from domain.sections import Section
 from domain.workflows.engine import Case, CaseKind, CaseState
@@ -310,8 +319,30 @@ class DocumentStore(Protocol):
     ) -> None: ...
     async def drop_pending(self, document_id: str, version: int, stamp: Stamp) -> None: ...
     async def get(self, document_id: str) -> Document | None: ...
-    async def for_dossier(self, dossier_id: str) -> list[Document]: ...
+    async def for_dossier(self, dossier_id: str) -> list[Document]:
+        """The dossier's stored documents, oldest first; withdrawn ones are not in it."""
+        ...
     async def set_legal_hold(self, document_id: str, hold: bool, stamp: Stamp) -> None: ...
+    async def withdraw(self, before: Document, after: Document, stamp: Stamp) -> bool:
+        """Claim the version after `before` for `after` (withdrawn); False when the document
+        changed since it was read (nothing is changed then)."""
+        ...
+    async def set_paper_location(
+        self, document_id: str, location: str, reason: str | None, stamp: Stamp
+    ) -> tuple[str | None, Document] | None:
+        """A new version with the location (the last one set wins; each is logged with its
+        old and new value); the location it replaced and the document, or None when the
+        document is gone."""
+        ...
+    async def history(self, document: Document) -> list[DocumentChange]: ...
+    async def follow_dossier(self, dossier_id: str, stamp: Stamp) -> int:
+        """Bring the scope of the dossier's documents up to the dossier's (after it moved
+        to another school); how many documents changed."""
+        ...
+    async def page(self, scope_key: str, which: ArchiveList, *, after: str | None, first: int) -> Page[Document]: ...
+    async def count_stuck(self, scope_key: str, pending_before: datetime) -> int:
+        """Documents seen through the scope token with a version PENDING since before then."""
+        ...
 
 
 class EvidenceObjects(Protocol):
@@ -332,7 +363,11 @@ class StoredObjectRef(Protocol):
 
 
 class FixityLog(Protocol):
+    """What the archive sweeps recorded: fixity runs, each object's last check, reconcile runs."""
+
     async def recent(self, limit: int) -> list[FixityRun]: ...
+    async def checks(self, document: Document) -> list[ObjectCheck]: ...
+    async def last_reconcile(self) -> ReconcileRun | None: ...
 
 
 @dataclass(frozen=True)

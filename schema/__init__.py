@@ -35,6 +35,7 @@ from schema.cases.queries import CaseQueries
 from schema.changes.queries import ChangeQueries
 from schema.corrections.mutations import CorrectionMutations
 from schema.corrections.queries import CorrectionQueries
+from schema.documents.archive import ArchiveQueries
 from schema.documents.mutations import DocumentMutations
 from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
@@ -62,6 +63,7 @@ class Query(
     CorrectionQueries,
     CaseQueries,
     DocumentQueries,
+    ArchiveQueries,
     AuditQueries,
     IntakeQueries,
     ChangeQueries,

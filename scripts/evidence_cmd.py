@@ -2,7 +2,9 @@
 
     scripts/evidence fixity [--restart]   re-hash every stored file, report mismatches and missing ones
     scripts/evidence retention            extend permanent locks that run low
-    scripts/evidence reconcile            finish or forget uploads left PENDING by a failure
+    scripts/evidence reconcile            finish or forget uploads left PENDING by a failure, bring
+                                          documents' scopes up to their dossiers, and count the
+                                          objects no metadata names (exit 1 when there are any)
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from api.settings import Settings
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
-from storage.sweeps import extend_retention, fixity, reconcile_pending
+from storage.sweeps import extend_retention, fixity, reconcile
 
 
 def _say(line: str) -> None:
@@ -37,8 +39,12 @@ async def run(command: str, restart: bool, settings: Settings) -> int:
         if command == "retention":
             _say(f"extended {await extend_retention(collections, archive, progress=_say)} versions")
             return 0
-        await reconcile_pending(collections, archive, progress=_say)
-        return 0
+        run = await reconcile(collections, archive, progress=_say)
+        _say(
+            f"run {run.id}: {run.completed} uploads completed, {run.forgotten} forgotten; "
+            f"{run.objects_checked} object versions, {run.orphans} without metadata"
+        )
+        return 1 if run.orphans else 0
     finally:
         await client.close()
 

@@ -1,19 +1,37 @@
 """Evidence metadata: the `documents` collection (never inside the dossier).
 
 Every change to a document (a new version, its object stored, a legal hold, a longer
-lock) claims the document's next version in the transition log, so two uploads of a new
-version at once get one version number each, or one of them a conflict before anything
-reaches the object store."""
+lock, its paper location, its withdrawal) claims the document's next version in the
+transition log, so two uploads of a new version at once get one version number each, or
+one of them a conflict before anything reaches the object store. The log is also the
+document's history: changes of record carry their old and new values and the reason.
+
+A document carries the scope tokens of its dossier (`scope_keys`: every school the
+dossier is seen through), so that an archivist's lists are one equality on one array
+element, as the dossiers' are. A new document takes them from its dossier and later
+versions keep them; `follow_dossier` brings them up to date when the dossier moves to
+another school (a `RESCOPED` version), and `follow_dossiers` (the reconcile sweep) does so
+for every document whose scope lags. A change that races a rescope is claimed against the
+version it read, so it either follows the rescope or makes it read again."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Callable
-
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
-from domain.evidence import Document, DocumentState, DocumentVersion, EvidenceKind, StoredFile
-from domain.ports import ConcurrentWrite, Stamp
+from domain.evidence import (
+    ArchiveList,
+    Document,
+    DocumentChange,
+    DocumentState,
+    DocumentVersion,
+    EvidenceKind,
+    StoredFile,
+    Withdrawal,
+)
+from domain.ports import ConcurrentWrite, Page, Stamp
 from storage.mongo import Collections, Doc
 from storage.transitions import TransitionLog
 
@@ -75,6 +93,7 @@ def document_from_doc(d: Doc) -> Document:
         versions=tuple(_version_from_doc(v) for v in d.get("versions", [])),
         created_at=d["created_at"],
         revision=d.get("version", 1),
+        withdrawal=Withdrawal(**d["withdrawal"]) if d.get("withdrawal") else None,
     )
 
 
@@ -94,30 +113,73 @@ def document_to_doc(document: Document) -> Doc:
         # Shown once a version is stored; a document whose only upload failed stays hidden.
         "stored": any(v.state is DocumentState.STORED for v in document.versions),
         "pending": any(v.state is DocumentState.PENDING for v in document.versions),
+        "pending_since": document.pending_since,
+        "withdrawal": None if document.withdrawal is None else dict(document.withdrawal.__dict__),
+        "withdrawn": document.withdrawal is not None,
         "created_at": document.created_at,
     }
+
+
+# What an archivist's list filters on, by list.
+_LIST_FIELDS = {ArchiveList.LEGAL_HOLD: "legal_hold", ArchiveList.WITHDRAWN: "withdrawn"}
+# Fields of the live document that are not the document's state.
+_NOT_STATE = ("version", "log_hash")
+
+
+def _record(changes: dict[str, tuple[Any, Any]], reason: str | None) -> Doc:
+    """A change of record as the log keeps it: each field's old and new value, and why."""
+    return {"changes": {k: {"old": old, "new": new} for k, (old, new) in changes.items()}, "reason": reason}
+
+
+def _change_from_entry(entry: Doc) -> DocumentChange:
+    record = entry.get("change") or {}
+    return DocumentChange(
+        version=entry["version"],
+        at=entry["at"],
+        actor=entry["actor"],
+        action=entry["action"],
+        changes={k: (v.get("old"), v.get("new")) for k, v in (record.get("changes") or {}).items()},
+        reason=record.get("reason"),
+    )
 
 
 class DocumentRepository:
     def __init__(self, collections: Collections, log: TransitionLog) -> None:
         self._c = collections.documents
+        self._students = collections.students
         self._log = log
 
     async def _load(self, document_id: str) -> tuple[Document | None, str | None]:
         doc = await self._log.current(AGGREGATE, self._c, await self._c.find_one({"_id": document_id}), document_id)
         return (document_from_doc(doc), doc.get("log_hash")) if doc else (None, None)
 
-    async def _commit(self, before: Document | None, after: Document, prev_hash: str | None, stamp: Stamp, action: str) -> None:
+    async def _scope_keys(self, dossier_id: str) -> list[str]:
+        """The scope tokens of the dossier as it stands (one `_id` read)."""
+        dossier = await self._students.find_one({"_id": dossier_id}, {"scope_keys": 1})
+        return list(dossier.get("scope_keys", [])) if dossier else []
+
+    async def _commit(
+        self, before: Document | None, after: Document, stamp: Stamp, action: str, change: Doc | None = None
+    ) -> None:
+        """Claim the version after `before` (the first, without one). A new document takes
+        its dossier's scope; a changed one keeps the scope of the version it follows."""
+        prev_hash, keys = None, None
+        if before is not None:
+            stored = await self._c.find_one({"_id": before.id}, {"log_hash": 1, "version": 1, "scope_keys": 1})
+            if stored and stored.get("version") == before.revision:
+                prev_hash, keys = stored.get("log_hash"), stored.get("scope_keys")
+        if keys is None:
+            keys = await self._scope_keys(after.dossier_id)
         await self._log.commit(
-            AGGREGATE, self._c, document_to_doc(after), expected=before.revision if before else 0,
-            prev_hash=prev_hash, stamp=stamp, action=action,
+            AGGREGATE, self._c, {**document_to_doc(after), "scope_keys": keys}, expected=before.revision if before else 0,
+            prev_hash=prev_hash, stamp=stamp, action=action, change=change,
         )
 
     async def insert_pending(self, document: Document, stamp: Stamp) -> bool:
         """A new document whose first version is PENDING (invisible) until its object is
         stored. False when the id is taken."""
         try:
-            await self._commit(None, document, None, stamp, "VERSION_PENDING")
+            await self._commit(None, document, stamp, "VERSION_PENDING")
         except ConcurrentWrite:
             return False
         return True
@@ -125,23 +187,34 @@ class DocumentRepository:
     async def add_pending_version(self, document: Document, version: DocumentVersion, stamp: Stamp) -> bool:
         """Claim the next version of a document read at `document.revision`; False when
         the document changed since (another version was added first)."""
-        stored = await self._c.find_one({"_id": document.id}, {"log_hash": 1, "version": 1})
-        prev_hash = stored.get("log_hash") if stored and stored.get("version") == document.revision else None
         after = replace(document, versions=(*document.versions, version))
         try:
-            await self._commit(document, after, prev_hash, stamp, "VERSION_PENDING")
+            await self._commit(document, after, stamp, "VERSION_PENDING")
         except ConcurrentWrite:
             return False
         return True
 
-    async def _change(self, document_id: str, stamp: Stamp, action: str, change: Callable[[Document], Document | None]) -> None:
-        """Read, change and claim the next version, again while other changes win first."""
+    async def _change(
+        self,
+        document_id: str,
+        stamp: Stamp,
+        action: str,
+        change: Callable[[Document], Document | None],
+        record: Callable[[Doc, Doc], Doc | None] | None = None,
+        keys: list[str] | None = None,
+    ) -> Doc | None:
+        """Read, change and claim the next version, again while other changes win first;
+        nothing is claimed when the state would stay as it is. The scope stays that of the
+        version read, unless `keys` gives the dossier's (`follow_dossier`)."""
 
         def changed(doc: Doc) -> Doc | None:
             after = change(document_from_doc(doc))
-            return None if after is None else document_to_doc(after)
+            if after is None:
+                return None
+            state = {**document_to_doc(after), "scope_keys": doc.get("scope_keys", []) if keys is None else keys}
+            return None if state == {k: v for k, v in doc.items() if k not in _NOT_STATE} else state
 
-        await self._log.update(AGGREGATE, self._c, document_id, changed, stamp=stamp, action=action)
+        return await self._log.update(AGGREGATE, self._c, document_id, changed, stamp=stamp, action=action, record=record)
 
     async def mark_stored(
         self, document_id: str, version: int, original: StoredFile, rendition: StoredFile | None, stamp: Stamp
@@ -171,13 +244,76 @@ class DocumentRepository:
 
     async def for_dossier(self, dossier_id: str) -> list[Document]:
         docs = await self._c.find({"dossier_id": dossier_id, "stored": True}).sort("created_at", 1).to_list()
-        return [document_from_doc(d) for d in docs]
+        return [document for document in map(document_from_doc, docs) if document.withdrawal is None]
 
     async def set_legal_hold(self, document_id: str, hold: bool, stamp: Stamp) -> None:
         await self._change(
             document_id, stamp, "LEGAL_HOLD_SET" if hold else "LEGAL_HOLD_RELEASED",
             lambda d: None if d.legal_hold == hold else replace(d, legal_hold=hold),
         )
+
+    async def withdraw(self, before: Document, after: Document, stamp: Stamp) -> bool:
+        assert after.withdrawal is not None
+        change = _record({"withdrawn": (False, True)}, after.withdrawal.reason)
+        try:
+            await self._commit(before, after, stamp, "WITHDRAWN", change)
+        except ConcurrentWrite:
+            return False
+        return True
+
+    async def set_paper_location(
+        self, document_id: str, location: str, reason: str | None, stamp: Stamp
+    ) -> tuple[str | None, Document] | None:
+        replaced: list[str | None] = [None]
+
+        def moved(d: Document) -> Document | None:
+            if d.withdrawal is not None or d.paper_location == location:
+                return None  # withdrawn meanwhile, or moved there meanwhile: nothing to claim
+            replaced[0] = d.paper_location
+            return replace(d, paper_location=location)
+
+        def record(before: Doc, after: Doc) -> Doc:
+            return _record({"paper_location": (before.get("paper_location"), after["paper_location"])}, reason)
+
+        doc = await self._change(document_id, stamp, "PAPER_LOCATION_CHANGED", moved, record)
+        return None if doc is None else (replaced[0], document_from_doc(doc))
+
+    async def history(self, document: Document) -> list[DocumentChange]:
+        """Every version of the document's record, oldest first (`_id` reads of its log)."""
+        return [_change_from_entry(e) for e in await self._log.entries(AGGREGATE, document.id, document.revision)]
+
+    async def follow_dossier(self, dossier_id: str, stamp: Stamp) -> int:
+        keys = await self._scope_keys(dossier_id)
+        docs = await self._c.find({"dossier_id": dossier_id}, {"scope_keys": 1}).to_list()
+        lagging = [d["_id"] for d in docs if d.get("scope_keys") != keys]
+        for document_id in lagging:
+            await self._change(document_id, stamp, "RESCOPED", lambda d: d, keys=keys)
+        return len(lagging)
+
+    async def follow_dossiers(self, after: str | None, limit: int, stamp: Stamp) -> tuple[str | None, int]:
+        """`follow_dossier` for the next `limit` documents (any state) in id order: the last
+        id seen (None at the end) and how many documents changed. For the reconcile sweep."""
+        query: Doc = {} if after is None else {"_id": {"$gt": after}}
+        docs = await self._c.find(query, {"dossier_id": 1, "scope_keys": 1}).sort("_id", 1).limit(limit).to_list()
+        changed = 0
+        for d in docs:
+            keys = await self._scope_keys(d["dossier_id"])
+            if d.get("scope_keys") != keys:
+                await self._change(d["_id"], stamp, "RESCOPED", lambda x: x, keys=keys)
+                changed += 1
+        return (docs[-1]["_id"] if docs else None), changed
+
+    async def page(self, scope_key: str, which: ArchiveList, *, after: str | None, first: int) -> Page[Document]:
+        """Documents of a list seen through one scope token, in id order (keyset)."""
+        query: Doc = {"scope_keys": scope_key, _LIST_FIELDS[which]: True}
+        total = await self._c.count_documents(query)
+        page_query = {**query, "_id": {"$gt": after}} if after is not None else query
+        docs = await self._c.find(page_query).sort("_id", 1).limit(first + 1).to_list()
+        documents = [document_from_doc(d) for d in docs[:first]]
+        return Page(documents, [d.id for d in documents], len(docs) > first, total)
+
+    async def count_stuck(self, scope_key: str, pending_before: datetime) -> int:
+        return await self._c.count_documents({"scope_keys": scope_key, "pending": True, "pending_since": {"$lt": pending_before}})
 
     async def with_pending(self, older_than: datetime) -> list[Document]:
         docs = await self._c.find({"pending": True}).to_list()

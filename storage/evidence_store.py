@@ -76,6 +76,15 @@ class StoredObject:
     version_id: str
 
 
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of an object as the store lists it."""
+
+    key: str
+    version_id: str
+    size: int
+
+
 class EvidenceArchive(EvidenceStore):
     """Writes evidence under object lock, reads it back for fixity, signs download links.
     Every call is blocking SDK work run in a worker thread."""
@@ -120,6 +129,26 @@ class EvidenceArchive(EvidenceStore):
             return [o.version_id for o in found if o.object_name == key and not o.is_delete_marker and o.version_id]
 
         return await asyncio.to_thread(list_versions)
+
+    async def object_versions(self, prefix: str, after_key: str | None, limit: int) -> list[ObjectVersion]:
+        """Every stored version (no delete markers) of the keys under `prefix` after
+        `after_key`, in key order: whole keys only, at least `limit` versions unless the
+        listing ends (then fewer), so that the last key is a place to resume from."""
+
+        def list_page() -> list[ObjectVersion]:
+            out: list[ObjectVersion] = []
+            found = self.client.list_objects(
+                self.bucket, prefix=prefix, recursive=True, include_version=True, start_after=after_key
+            )
+            for o in found:
+                if o.object_name is None or o.is_delete_marker or not o.version_id:
+                    continue
+                if len(out) >= limit and o.object_name != out[-1].key:
+                    break
+                out.append(ObjectVersion(o.object_name, o.version_id, o.size or 0))
+            return out
+
+        return await asyncio.to_thread(list_page)
 
     async def read_prefix(self, prefix: str) -> list[bytes]:
         """The current bodies of every object under a prefix (small records, e.g. signed

@@ -61,6 +61,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dossier_id", ASCENDING), ("created_at", ASCENDING)], name="dossier"),
         IndexModel([("stored", ASCENDING), ("_id", ASCENDING)], name="stored"),
         IndexModel([("pending", ASCENDING)], name="pending"),
+        # An archivist's lists (legal holds, withdrawals) and stuck uploads, by one scope token.
+        IndexModel([("scope_keys", ASCENDING), ("legal_hold", ASCENDING), ("_id", ASCENDING)], name="scope_legal_hold"),
+        IndexModel([("scope_keys", ASCENDING), ("withdrawn", ASCENDING), ("_id", ASCENDING)], name="scope_withdrawn"),
+        IndexModel([("scope_keys", ASCENDING), ("pending", ASCENDING), ("pending_since", ASCENDING)], name="scope_pending"),
     ],
     "cases": [
         IndexModel([("dossier_id", ASCENDING), ("opened_at", ASCENDING)], name="dossier"),
@@ -73,6 +77,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("started_at", DESCENDING)], name="started"),
         IndexModel([("finished_at", ASCENDING), ("started_at", DESCENDING)], name="unfinished"),
     ],
+    # The last finished reconcile run (its orphan counts). `fixity_checks` is read by `_id`
+    # only; `evidence_orphans` is written by the sweep and read by no query.
+    "reconcile_runs": [IndexModel([("finished", ASCENDING), ("started_at", DESCENDING)], name="finished")],
     # Bulk intake: a job's rows, claims, runs and results by job; a school's jobs; unfinished jobs.
     "intake_jobs": [
         IndexModel([("school_code", ASCENDING), ("_id", ASCENDING)], name="school"),

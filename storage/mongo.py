@@ -41,6 +41,9 @@ class Collections:
     section_entries: AsyncCollection[Doc]
     documents: AsyncCollection[Doc]
     fixity_runs: AsyncCollection[Doc]
+    fixity_checks: AsyncCollection[Doc]
+    reconcile_runs: AsyncCollection[Doc]
+    evidence_orphans: AsyncCollection[Doc]
     cases: AsyncCollection[Doc]
     calendar_years: AsyncCollection[Doc]
     reminders: AsyncCollection[Doc]
@@ -71,6 +74,9 @@ class Collections:
             section_entries=db["section_entries"],
             documents=db["documents"],
             fixity_runs=db["fixity_runs"],
+            fixity_checks=db["fixity_checks"],
+            reconcile_runs=db["reconcile_runs"],
+            evidence_orphans=db["evidence_orphans"],
             cases=db["cases"],
             calendar_years=db["calendar_years"],
             reminders=db["reminders"],

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from domain.errors import DomainError
+from domain.evidence import FixityRun as DomainFixityRun
 from domain.evidence import may_read_fixity
 from schema.context import Info
 from schema.docs import STUDENT_NUMBER_ARG
@@ -31,6 +32,17 @@ class FixityRun:
         "`key` and `versionId`."
     )
 
+    @classmethod
+    def of(cls, r: DomainFixityRun) -> FixityRun:
+        return cls(
+            id=strawberry.ID(r.id),
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            checked=r.checked,
+            mismatches=cast(JSON, r.mismatches),
+            missing=cast(JSON, r.missing),
+        )
+
 
 @strawberry.type
 class DocumentQueries:
@@ -45,17 +57,7 @@ class DocumentQueries:
         if not may_read_fixity(info.context.account):
             raise GraphQLError("the fixity audit is for archivists and auditors", extensions={"code": "FORBIDDEN"})
         runs = await info.context.stores.fixity.recent(min(max(first, 1), 100))
-        return [
-            FixityRun(
-                id=strawberry.ID(r.id),
-                started_at=r.started_at,
-                finished_at=r.finished_at,
-                checked=r.checked,
-                mismatches=cast(JSON, r.mismatches),
-                missing=cast(JSON, r.missing),
-            )
-            for r in runs
-        ]
+        return [FixityRun.of(r) for r in runs]
 
     @strawberry.field(description="A document by id; null when there is none or its student is outside your scope.")
     async def document(
@@ -67,7 +69,8 @@ class DocumentQueries:
             return None
 
     @strawberry.field(
-        description="A student's documents, oldest first, as in `Student.documents`; null outside your scope."
+        description="A student's documents, oldest first, as in `Student.documents` (withdrawn ones are not among "
+        "them); null outside your scope."
     )
     async def documents(
         self, info: Info, number: Annotated[str, strawberry.argument(description=STUDENT_NUMBER_ARG)]

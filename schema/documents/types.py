@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
 
 from domain import evidence as e
 from domain.error_codes import declared
@@ -109,6 +110,71 @@ class DocumentVersion:
         )
 
 
+@strawberry.type(
+    description="Why a document is out of its dossier: who withdrew it, when and why (a scan filed under the wrong "
+    "student). The scan and its metadata stay under retention; nothing is deleted (R-E3)."
+)
+class DocumentWithdrawal:
+    by: str = strawberry.field(description="Login of the registrar who withdrew it.")
+    at: datetime = strawberry.field(description="When it was withdrawn (ISO 8601 date and time, UTC).")
+    reason: str = strawberry.field(description="Why, as the registrar wrote it (e.g. whose scan it really is).")
+
+
+@strawberry.type(
+    description="One version of a document's record (its transition log), oldest first: who changed what, when "
+    "and why (Art. 20: every change recorded)."
+)
+class DocumentChange:
+    version: int = strawberry.field(description="The record's version this change made: 1, 2, 3, …")
+    at: datetime = strawberry.field(description="When (ISO 8601 date and time, UTC).")
+    actor: str = strawberry.field(description="Login of the account that made it; `system:…` for a sweep.")
+    action: str = strawberry.field(
+        description="VERSION_PENDING and VERSION_STORED (an upload), VERSION_DROPPED (an upload that failed), "
+        "LEGAL_HOLD_SET, LEGAL_HOLD_RELEASED, LOCK_EXTENDED (retention), PAPER_LOCATION_CHANGED (Art. 9), WITHDRAWN, "
+        "or RESCOPED (the dossier moved to another school and the document follows it)."
+    )
+    changes: JSON = strawberry.field(
+        description="A JSON object: changed field → `{\"old\": …, \"new\": …}` for changes of record "
+        "(`paper_location`, `withdrawn`); empty for the others."
+    )
+    reason: str | None = strawberry.field(description="Why, when the change was given a reason.")
+
+    @classmethod
+    def of(cls, c: e.DocumentChange) -> DocumentChange:
+        changes = {k: {"old": old, "new": new} for k, (old, new) in c.changes.items()}
+        return cls(version=c.version, at=c.at, actor=c.actor, action=c.action, changes=cast(JSON, changes), reason=c.reason)
+
+
+ObjectPartType = describe_values(
+    strawberry.enum(e.ObjectPart, name="ObjectPart", description="Which file of a document version a stored object is."),
+    {
+        "ORIGINAL": "The bytes exactly as uploaded.",
+        "RENDITION": "The normalised image derived from an uploaded image (orientation applied, metadata removed).",
+    },
+)
+FixityResultType = describe_values(
+    strawberry.enum(e.FixityResult, name="FixityResult", description="What a fixity check found for one stored object."),
+    {
+        "OK": "The object's SHA-256 and size are the recorded ones.",
+        "MISMATCH": "The bytes differ from the recorded SHA-256 or size: the object is damaged or was replaced.",
+        "MISSING": "The store no longer has this object version.",
+    },
+)
+
+
+@strawberry.type(description="The last fixity check of one stored object of a document (`scripts/evidence fixity`).")
+class ObjectFixity:
+    version: int = strawberry.field(description="The document version the object belongs to.")
+    part: ObjectPartType = strawberry.field(description="The original or the rendition.")  # type: ignore[valid-type]
+    checked_at: datetime | None = strawberry.field(
+        description="When it was last re-read and hashed (ISO 8601, UTC); null when no fixity run has reached it yet."
+    )
+    result: FixityResultType | None = strawberry.field(  # type: ignore[valid-type]
+        description="What that check found; null when it was never checked."
+    )
+    run_id: strawberry.ID | None = strawberry.field(description="The fixity run (`FixityRun.id`) that checked it last.")
+
+
 @strawberry.type(description="A short-lived link to download a file (Content-Disposition: attachment).")
 class DownloadLink:
     url: str = strawberry.field(description="A presigned GET URL of the evidence store; open it in the browser as it is.")
@@ -123,7 +189,8 @@ class DownloadLink:
 
 @strawberry.type(
     description="A scanned document of a student's dossier (Art. 6 (2), 9), with all its versions. Seen by whoever "
-    "sees the student; uploaded by the registrar of the student's school (POST /uploads)."
+    "sees the student; uploaded by the registrar of the student's school (POST /uploads). A withdrawn document "
+    "(`withdrawal` set) is out of the dossier and seen only by archivists and auditors."
 )
 class Document:
     document: strawberry.Private[e.Document]
@@ -148,9 +215,49 @@ class Document:
     def legal_hold(self) -> bool:
         return self.document.legal_hold
 
-    @strawberry.field(description="The paper file this scan mirrors (Art. 9).")
+    @strawberry.field(
+        description="Where the paper file this scan mirrors is kept (Art. 9); the school's registrar records a move "
+        "with `updatePaperLocation`, and `history` keeps every earlier location."
+    )
     def paper_location(self) -> str | None:
         return self.document.paper_location
+
+    @strawberry.field(
+        description="Set when the document was withdrawn from its dossier (`withdrawDocument`): who, when, why. A "
+        "withdrawn document is not in `Student.documents` and cannot be evidence."
+    )
+    def withdrawal(self) -> DocumentWithdrawal | None:
+        w = self.document.withdrawal
+        return None if w is None else DocumentWithdrawal(by=w.by, at=w.at, reason=w.reason)
+
+    @strawberry.field(description="Every change to the document's record, oldest first, with old and new values.")
+    async def history(self, info: Info) -> list[DocumentChange]:
+        return [DocumentChange.of(c) for c in await info.context.stores.documents.history(self.document)]
+
+    @strawberry.field(
+        description="The last fixity check of each stored object (every version's original and rendition), for "
+        "archivists and auditors; null for everyone else."
+    )
+    async def fixity(self, info: Info) -> list[ObjectFixity] | None:
+        if not e.may_read_fixity(info.context.account):
+            return None
+        checks = {(c.version, c.part): c for c in await info.context.stores.fixity.checks(self.document)}
+        out = []
+        for v in self.document.versions:
+            if v.state is not e.DocumentState.STORED:
+                continue
+            for part, _ in v.objects():
+                check = checks.get((v.version, part))
+                out.append(
+                    ObjectFixity(
+                        version=v.version,
+                        part=part,
+                        checked_at=check.checked_at if check else None,
+                        result=check.result if check else None,
+                        run_id=strawberry.ID(check.run_id) if check else None,
+                    )
+                )
+        return out
 
     @strawberry.field(description="The kind of business it was uploaded for (e.g. `case`, `correction`), if given.")
     def business_kind(self) -> str | None:

@@ -16,7 +16,8 @@ from application.cases import escalate_overdue, remind_suspensions_ended
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
-from storage.sweeps import extend_retention, fixity, reconcile_pending
+from domain.ports import Stamp
+from storage.sweeps import extend_retention, fixity, reconcile, reconcile_pending
 from storage.transitions import repair_projections
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.support import ApiServer, CommandCounter, GraphQLClient
@@ -39,12 +40,23 @@ FILTERS: list[dict[str, Any]] = [
 ]
 AS_OF = """query($n: String!, $d: Date!, $f: StudentFilterInput) { student(number: $n, asOf: $d) { history { action } }
   students(first: 2, asOf: $d, filter: $f) { totalCount edges { node { number } } } }"""
+ARCHIVE = """query($list: ArchiveList!, $after: String) { archiveDocuments(list: $list, first: 1, after: $after) {
+  totalCount pageInfo { endCursor } edges { node { id } } } }"""
 ROLES = ("weiwu.registrar", "jinshui.dept", "zhengzhou.dept", "henan.dept", "zhengzhou.archivist", "henan.auditor", "admin")
 
 
 def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api: ApiServer, settings: Settings) -> None:
     number = enrol(gql, grade=2, className="二(1)班", born=date(2018, 6, 6))
     evidence = [upload(gql, number, "STATUS_APPLICATION"), upload(gql, number, "MEDICAL_CERTIFICATE")]
+    for document_id in (*evidence, upload(gql, number, "HOUSEHOLD_REGISTER")):  # two held, so that the list pages
+        hold = {"documentId": document_id, "hold": True, "reason": "核查"}
+        gql.post("mutation($i: SetLegalHoldInput!) { setLegalHold(input: $i) { __typename } }", {"i": hold}, as_="zhengzhou.archivist")
+    withdrawn = [upload(gql, number, "HOUSEHOLD_REGISTER") for _ in range(2)]
+    for document_id in withdrawn:
+        gql.post("mutation($i: WithdrawDocumentInput!) { withdrawDocument(input: $i) { __typename } }",
+                 {"i": {"documentId": document_id, "reason": "误传"}}, as_="weiwu.registrar")
+    gql.post("mutation($i: UpdatePaperLocationInput!) { updatePaperLocation(input: $i) { __typename } }",
+             {"i": {"documentId": evidence[0], "paperLocation": "档案室 9 号柜"}}, as_="weiwu.registrar")
     until = (date.today() + timedelta(days=100)).isoformat()
     case = open_case(gql, "weiwu.registrar", kind="SUSPENSION", number=number, grounds="ILLNESS", params={"untilDate": until}, evidence=evidence)
     decide(gql, case["case"]["id"], "weiwu.registrar")
@@ -73,6 +85,12 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         feed = gql.post("{ latestChangeCursor changes(first: 2) { resumeCursor } }", as_=role).json()["data"]["changes"]
         gql.post("query($a: String) { changes(first: 2, after: $a) { edges { node { kind } } } }", {"a": feed["resumeCursor"]}, as_=role)
         gql.post(AS_OF, {"n": number, "d": date.today().isoformat(), "f": {"schoolCode": "2141010501", "grade": 2}}, as_=role)
+        gql.post("{ archiveStatus { stuckPendingDocuments orphanObjects lastFixityRun { id } lastReconcileRun { id } } }", as_=role)
+        for which in ("LEGAL_HOLD", "WITHDRAWN"):
+            page = gql.post(ARCHIVE, {"list": which}, as_=role).json()["data"]
+            if page and page["archiveDocuments"]["pageInfo"]["endCursor"]:
+                gql.post(ARCHIVE, {"list": which, "after": page["archiveDocuments"]["pageInfo"]["endCursor"]}, as_=role)
+        gql.post("query($id: ID!) { document(id: $id) { history { action } fixity { result } } }", {"id": evidence[0]}, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
 
     jobs = CommandCounter()
@@ -91,6 +109,10 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))
             await repair_projections(collections, [datetime.now(UTC).date()])
+            await reconcile(collections, archive, older_than=timedelta(0))
+            document = await stores.documents.get(evidence[0])
+            assert document is not None
+            await stores.documents.follow_dossier(document.dossier_id, Stamp.system("test"))
         finally:
             await client.close()
 

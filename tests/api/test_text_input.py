@@ -172,6 +172,8 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "withdrawCase": ("weiwu.registrar", {"id": case, "reason": "撤回"}),
         "addSectionEntry": ("weiwu.registrar", {"number": number, "section": "AWARDS", "data": {"date": "2026-06-01", "title": "三好学生", "level": "SCHOOL"}}),
         "setLegalHold": ("zhengzhou.archivist", {"documentId": proof, "hold": True, "reason": "诉讼保全"}),
+        "updatePaperLocation": ("weiwu.registrar", {"documentId": register, "paperLocation": "档案室 4 号柜", "reason": "搬迁"}),
+        "withdrawDocument": ("weiwu.registrar", {"documentId": register, "reason": "误传"}),
         "updateSchoolContact": ("weiwu.registrar", {"code": "2141010501", "address": "纬五路 1 号", "phone": "0371-65000000", "paperArchiveLocation": "档案室 3 号柜"}),
         "recordRegistrarTraining": ("jinshui.dept", {"login": "weiwu.registrar", "completedOn": "2026-01-01"}),
         "registerPersistedOperations": ("admin", {"documents": [{"hash": "sha256:" + document_hash(ME), "document": ME}]}),
