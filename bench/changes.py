@@ -16,7 +16,8 @@ second and the median of the runs' p50 and p95 page times. A run that passes `--
 seconds stops there and is marked: the embedded FerretDB scans the whole table for every
 query (one or two a page), so a full read grows with the square of the feed's size.
 
-    ./scripts/bench changes [--sizes 25000,50000,100000,200000] [--runs 3] [--run-budget 600]"""
+    ./scripts/bench changes [--sizes 25000,50000,100000,200000] [--runs 3] [--run-budget 600]
+                            [--consumers henan.dept,jinshui.dept]"""
 
 from __future__ import annotations
 
@@ -134,13 +135,13 @@ async def consume_store(uri: str, database: str, scope_key: str, budget: float) 
         await client.close()
 
 
-async def scope_keys(uri: str, database: str) -> dict[str, str]:
+async def scope_keys(uri: str, database: str, logins: list[str]) -> dict[str, str]:
     client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True)
     try:
         collections = Collections.of(client[database])
         accounts = AccountRepository(collections, TransitionLog(collections))
         keys = {}
-        for login in CONSUMERS:
+        for login in logins:
             account = await accounts.get(login)
             assert account is not None
             key = scope_token(student_scope(account))
@@ -155,6 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=sizes_arg, default=sizes_arg("25000,50000,100000,200000"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--consumers", default=",".join(CONSUMERS), help="logins of the consumers, comma-separated")
     parser.add_argument("--run-budget", type=float, default=600.0, help="seconds; a longer read stops and is marked")
     parser.add_argument("--batch", type=int, default=1000, help="dossiers per bulk insert")
     parser.add_argument("--in-flight", type=int, default=2, help="bulk inserts in flight per seeding process")
@@ -178,7 +180,8 @@ def main() -> None:
                 population = Population(settings, batch=args.batch, in_flight=args.in_flight, workers=args.seed_workers)
                 stack.callback(population.close)
                 asyncio.run(population.reference_data())
-                keys = asyncio.run(scope_keys(uri, database))
+                consumers = [c for c in args.consumers.split(",") if c]
+                keys = asyncio.run(scope_keys(uri, database, consumers))
                 for size in args.sizes:
                     say(f"seeding up to {size:,} dossiers (and as many changes)")
                     step = population.grow_to(size)
@@ -186,7 +189,7 @@ def main() -> None:
                     county[size] = population.per_supervisor[BIG_COUNTY]
                     api = ServerProcess("api", settings)
                     with running(api):
-                        for login in CONSUMERS:
+                        for login in consumers:
                             token = mint_token(settings, login)
                             api_row, store_row = Row(size, login, "API", []), Row(size, login, "store", [])
                             rows += [api_row, store_row]
