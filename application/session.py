@@ -30,6 +30,7 @@ from domain.ports import (
     FixityLog,
     IntakeStore,
     PersistedOperationStore,
+    ReverificationStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -57,6 +58,7 @@ class Stores:
     calendar: CalendarStore
     persisted_operations: PersistedOperationStore
     intake: IntakeStore
+    reverification: ReverificationStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

@@ -39,6 +39,9 @@ from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
 from schema.operations.mutations import PersistedOperationMutations
 from schema.persisted import PersistedDocumentCache
+from schema.reverification.mutations import ReverificationMutations
+from schema.reverification.queries import ReverificationQueries
+from schema.reverification.task_mutations import ReverificationTaskMutations
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
@@ -56,7 +59,7 @@ VALIDATION_CACHE_SIZE = 512
 )
 class Query(
     AccountQueries, JurisdictionQueries, StudentQueries, CorrectionQueries, CaseQueries, DocumentQueries, AuditQueries,
-    IntakeQueries,
+    IntakeQueries, ReverificationQueries,
 ):
     pass
 
@@ -76,6 +79,8 @@ class Mutation(
     SectionMutations,
     DocumentMutations,
     PersistedOperationMutations,
+    ReverificationMutations,
+    ReverificationTaskMutations,
 ):
     pass
 

@@ -279,7 +279,11 @@ def withdraw(result: SchoolResult, discrepancy_id: str, account: Account, *, now
     return _resolve(result, d.id, Resolution(DiscrepancyState.WITHDRAWN, account.login, account.role.value, now))
 
 
-def _task(result: SchoolResult, discrepancy_id: str) -> Discrepancy:
+TASK_CODES = declared(*FIND_CODES, "ALREADY_RESOLVED", "NOT_YET_A_TASK")  # `require_task`
+
+
+def require_task(result: SchoolResult, discrepancy_id: str) -> Discrepancy:
+    """The open discrepancy of a result the department confirmed: a task."""
     d = _find(result, discrepancy_id)
     if d.state is not DiscrepancyState.OPEN:
         raise DomainError("id", f"the discrepancy is {d.state.value.lower()}", "ALREADY_RESOLVED")
@@ -313,10 +317,17 @@ def _matches_child(child: ReportedChild, dossier: Dossier) -> bool:
     return same
 
 
-def _check_follow_up(result: SchoolResult, d: Discrepancy, f: FollowUp, opened_at: datetime) -> None:
+KIND_CODES = declared("WRONG_FOLLOW_UP")  # `require_fitting_kind`
+
+
+def require_fitting_kind(d: Discrepancy, kind: FollowUpKind) -> None:
     allowed = expected_follow_ups(d)
-    if f.kind not in allowed:
+    if kind not in allowed:
         raise _wrong(f"a {d.kind.value} discrepancy is resolved by {' or '.join(k.value for k in allowed)}")
+
+
+def _check_follow_up(result: SchoolResult, d: Discrepancy, f: FollowUp, opened_at: datetime) -> None:
+    require_fitting_kind(d, f.kind)
     if f.ended_without_effect:
         raise _wrong("that business was rejected or withdrawn")
     if d.kind is DiscrepancyKind.PRESENT_WITHOUT_DOSSIER:
@@ -343,7 +354,7 @@ def _check_follow_up(result: SchoolResult, d: Discrepancy, f: FollowUp, opened_a
         raise _wrong(f"the dossier's {d.field.value} is still the value flagged as wrong")
 
 
-LINK_CODES = declared(*FIND_CODES, "ALREADY_RESOLVED", "NOT_YET_A_TASK", "WRONG_FOLLOW_UP")  # `link`
+LINK_CODES = declared(*TASK_CODES, "WRONG_FOLLOW_UP")  # `link`
 
 
 def link(
@@ -351,7 +362,7 @@ def link(
 ) -> SchoolResult:
     """Resolve a task by the business opened for it, recording the link. `opened_at`: when
     the campaign opened (a dossier established before it was on the roster already)."""
-    d = _task(result, discrepancy_id)
+    d = require_task(result, discrepancy_id)
     _check_follow_up(result, d, follow_up, opened_at)
     version = follow_up.dossier.version if follow_up.kind is FollowUpKind.DOSSIER_UPDATE else None
     resolution = Resolution(
@@ -361,13 +372,13 @@ def link(
     return _resolve(result, d.id, resolution)
 
 
-DISMISS_CODES = declared(*FIND_CODES, "ALREADY_RESOLVED", "NOT_YET_A_TASK", "REASON_REQUIRED")  # `dismiss`
+DISMISS_CODES = declared(*TASK_CODES, "REASON_REQUIRED")  # `dismiss`
 
 
 def dismiss(result: SchoolResult, discrepancy_id: str, account: Account, *, now: datetime, reason: str | None) -> SchoolResult:
     """The department ends a task that needs no business (the child was found to have a
     dossier, the student came back, …), saying why."""
-    d = _task(result, discrepancy_id)
+    d = require_task(result, discrepancy_id)
     if not (reason or "").strip():
         raise DomainError("reason", "say why the discrepancy needs no business", "REASON_REQUIRED")
     return _resolve(result, d.id, Resolution(DiscrepancyState.DISMISSED, account.login, account.role.value, now, reason=reason))
