@@ -20,7 +20,7 @@ from domain.access import ROLE_CODES
 from domain.accounts import Role
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
-from domain.jurisdiction import School
+from domain.jurisdiction import School, validate_school_code
 from domain.ports import ConcurrentWrite, Page, Stamp, StudentRow
 from domain.reverification import campaigns as rules
 from domain.reverification.records import Campaign, RosterEntry, SchoolResult, result_id
@@ -30,7 +30,8 @@ from application.cases import EVERY_SCHOOL, working_calendar
 from application.session import Session, Stores
 
 RESULT_ATTEMPTS = 8
-LOOKUP_CODES = declared("NOT_FOUND")  # `campaign_in_scope`, `result_in_scope`
+LOOKUP_CODES = declared("NOT_FOUND")  # `campaign_in_scope`
+RESULT_LOOKUP_CODES = declared("INVALID_SCHOOL_CODE", *LOOKUP_CODES)  # `result_in_scope`
 
 
 async def campaign_in_scope(ctx: Session, key: str, field: str = "campaignId") -> Campaign:
@@ -42,8 +43,8 @@ async def campaign_in_scope(ctx: Session, key: str, field: str = "campaignId") -
 
 async def result_in_scope(ctx: Session, key: str, school_code: str) -> tuple[Campaign, SchoolResult]:
     """A school's part of a campaign, if the caller sees it (a registrar its own only)."""
+    code = validate_school_code(school_code, "schoolCode")
     campaign = await campaign_in_scope(ctx, key)
-    code = identifier(school_code)
     result = await ctx.stores.reverification.result(result_id(campaign.id, code))
     if result is None or not access.may_see_reverification_school(ctx.account, campaign.department_code, code):
         raise NotFound("schoolCode", "school of this re-verification")
@@ -128,7 +129,7 @@ async def open_reverification(
     return campaign, list(results)
 
 
-CONFIRM_ROSTER_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.CONFIRM_ROSTER_CODES)
+CONFIRM_ROSTER_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.CONFIRM_ROSTER_CODES)
 
 
 async def confirm_roster(ctx: Session, key: str, school_code: str) -> SchoolResult:
@@ -145,7 +146,7 @@ async def confirm_roster(ctx: Session, key: str, school_code: str) -> SchoolResu
     )
 
 
-DECIDE_SCHOOL_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.DECIDE_CODES)
+DECIDE_SCHOOL_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.DECIDE_CODES)
 
 
 async def decide_school(ctx: Session, key: str, school_code: str, *, confirm: bool, comment: str | None) -> SchoolResult:

@@ -21,7 +21,7 @@ from domain.reverification import discrepancies as rules
 from domain.reverification.records import Discrepancy, DossierField, FollowUpKind, ReportedChild, SchoolResult, result_of_discrepancy
 from domain.workflows.engine import CaseState, Party
 from application import cases, corrections, students
-from application.reverification import LOOKUP_CODES, change_result, result_by_id, result_in_scope, school_of
+from application.reverification import RESULT_LOOKUP_CODES, change_result, result_by_id, result_in_scope, school_of
 from application.session import Session
 
 
@@ -61,7 +61,7 @@ async def _roster_student(ctx: Session, number: str) -> StudentRow:
 
 
 RAISE_DISCREPANCY_CODES = declared(
-    *LOOKUP_CODES, *ROLE_CODES, *ONE_REPORT_CODES, *students.LOOKUP_CODES, *rules.LEFT_CODES, *rules.DATA_CODES,
+    *RESULT_LOOKUP_CODES, *ROLE_CODES, *ONE_REPORT_CODES, *students.LOOKUP_CODES, *rules.LEFT_CODES, *rules.DATA_CODES,
     *rules.PRESENT_CODES,
 )
 
@@ -76,8 +76,8 @@ async def raise_discrepancy(
     child: ChildReport | None,
 ) -> tuple[SchoolResult, Discrepancy]:
     """The school's registrar flags one discrepancy while its result is open or returned."""
-    _one(left, wrong, child)
     _, result = await result_in_scope(ctx, key, school_code)
+    _one(left, wrong, child)
     access.require_school_registrar(ctx.account, await school_of(ctx, result))
     now = datetime.now(UTC)
     if left is not None:
@@ -111,7 +111,7 @@ async def _discrepancy_result(ctx: Session, discrepancy_id: str) -> SchoolResult
     return result
 
 
-WITHDRAW_DISCREPANCY_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.WITHDRAW_CODES)
+WITHDRAW_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.WITHDRAW_CODES)
 
 
 async def withdraw_discrepancy(ctx: Session, discrepancy_id: str) -> tuple[SchoolResult, Discrepancy]:
@@ -160,7 +160,7 @@ async def follow_up(ctx: Session, kind: FollowUpKind, business_id: str) -> rules
     return rules.FollowUp(kind, row.dossier.number, row.dossier)
 
 
-LINK_DISCREPANCY_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *FOLLOW_UP_CODES, *rules.LINK_CODES)
+LINK_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *FOLLOW_UP_CODES, *rules.LINK_CODES)
 
 
 async def link_discrepancy(
@@ -182,7 +182,7 @@ async def link_discrepancy(
     return updated, found
 
 
-DISMISS_DISCREPANCY_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.DISMISS_CODES)
+DISMISS_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.DISMISS_CODES)
 
 
 async def dismiss_discrepancy(ctx: Session, discrepancy_id: str, reason: str | None) -> tuple[SchoolResult, Discrepancy]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from domain.access import SchoolScope, scope_token
 from domain.dossier import StudentState
 from domain.identity import Sex
 from domain.jurisdiction import area_lineage
@@ -351,9 +352,8 @@ class ReverificationRepository:
     async def roster_page(self, school_code: str, *, after: str | None, first: int) -> Page[StudentRow]:
         """One page of the roster in `_id` order: the next page of each roster state,
         merged (equality filters only, each served by the scope index)."""
-        queries: list[Doc] = [
-            {"scope_keys": f"code:{school_code}", "school_code": school_code, "state": s.value} for s in ROSTER_STATES
-        ]
+        token = scope_token(SchoolScope(False, (("code", frozenset({school_code})),)))
+        queries: list[Doc] = [{"scope_keys": token, "school_code": school_code, "state": s.value} for s in ROSTER_STATES]
         after_filter: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
         pages, totals = await asyncio.gather(
             asyncio.gather(*(self._students.find({**q, **after_filter}).sort("_id", 1).limit(first + 1).to_list() for q in queries)),

@@ -12,7 +12,8 @@ import strawberry
 from application import reverification_tasks as usecases
 from domain.identity import ID_DOCUMENT_CODES, Sex
 from domain.reverification.records import DossierField, FollowUpKind, ReportedChild
-from domain.text import MULTI_LINE, SHORT, TEXT_CODES, optional_text, required_text
+from domain.student_number import normalise_number
+from domain.text import MULTI_LINE, SHORT, TEXT_CODES, clean_text, optional_text, required_text
 from schema.context import Info
 from schema.docs import SCHOOL_CODE, STUDENT_NUMBER_ARG, describe_error
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
@@ -34,7 +35,7 @@ class WithdrawReverificationDiscrepancyErrorCode(ErrorCode, codes=(*usecases.WIT
 
 
 @strawberry.enum(description="Stable codes of linkReverificationDiscrepancy errors: exactly the ones it can return.")
-class LinkReverificationDiscrepancyErrorCode(ErrorCode, codes=(*usecases.LINK_DISCREPANCY_CODES, *RACE_CODES)):
+class LinkReverificationDiscrepancyErrorCode(ErrorCode, codes=(*usecases.LINK_DISCREPANCY_CODES, *TEXT_CODES, *RACE_CODES)):
     ...
 
 
@@ -206,9 +207,10 @@ def _reports(
 ) -> tuple[usecases.LeftReport | None, usecases.WrongDataReport | None, usecases.ChildReport | None]:
     left = wrong = child = None
     if (x := input.left_without_change) is not None:
-        left = usecases.LeftReport(x.number, _note("leftWithoutChange.note", x.note))
+        left = usecases.LeftReport(normalise_number(x.number), _note("leftWithoutChange.note", x.note))
     if (y := input.data_wrong) is not None:
-        wrong = usecases.WrongDataReport(y.number, DossierField(y.field), y.correct_value, _note("dataWrong.note", y.note))
+        value = clean_text("dataWrong.correctValue", y.correct_value)
+        wrong = usecases.WrongDataReport(normalise_number(y.number), DossierField(y.field), value, _note("dataWrong.note", y.note))
     if (z := input.present_without_dossier) is not None:
         reported = ReportedChild(
             name=required_text("presentWithoutDossier.name", z.name, max_length=SHORT),
@@ -291,7 +293,8 @@ class ReverificationTaskMutations:
 
         async def body() -> Outcome[LinkReverificationDiscrepancySuccess]:
             kind = FollowUpKind(input.business_kind)
-            result, found = await usecases.link_discrepancy(ctx, str(input.id), kind, input.business_id)
+            business_id = clean_text("businessId", input.business_id, max_length=SHORT)
+            result, found = await usecases.link_discrepancy(ctx, str(input.id), kind, business_id)
             return Outcome(
                 LinkReverificationDiscrepancySuccess(discrepancy=ReverificationDiscrepancy(discrepancy=found, result=result)),
                 school_code=result.school_code,
