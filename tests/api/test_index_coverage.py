@@ -13,11 +13,13 @@ from typing import Any
 from api.app import s3_client, stores_of
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
+from application.reverification import escalate_overdue_reverifications
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
 from storage.sweeps import extend_retention, fixity, reconcile_pending
 from tests.api.test_cases import decide, enrol, open_case, upload
+from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, confirm, open_campaign, raise_
 from tests.support import ApiServer, CommandCounter, GraphQLClient
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
@@ -45,6 +47,9 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
     until = (date.today() + timedelta(days=100)).isoformat()
     case = open_case(gql, "weiwu.registrar", kind="SUSPENSION", number=number, grounds="ILLNESS", params={"untilDate": until}, evidence=evidence)
     decide(gql, case["case"]["id"], "weiwu.registrar")
+    campaign = open_campaign(gql, "jinshui.dept")["campaign"]["id"]
+    raise_(gql, campaign, "2141010501", "weiwu.registrar", leftWithoutChange={"number": number})
+    confirm(gql, campaign, "2141010501", "weiwu.registrar")
 
     for role in ROLES:
         for f in FILTERS:
@@ -65,6 +70,13 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         gql.post("query($n: String!) { student(number: $n) { number } studentHistory(number: $n) { action } documents(number: $n) { id } }",
                  {"n": number}, as_=role)
         gql.post("{ fixityRuns { id } workingCalendar(year: 2026) { year } }", as_=role)
+        gql.post(CAMPAIGNS, {}, as_=role)
+        gql.post(CAMPAIGNS, {"term": campaign.split(":")[0]}, as_=role)
+        gql.post(CAMPAIGN_QUERY, {"id": campaign}, as_=role)
+        roster = gql.post(PART, {"c": campaign, "s": "2141010501"}, as_=role).json()["data"]["reverificationSchool"]
+        if roster and roster["roster"]["pageInfo"]["endCursor"]:
+            gql.post(PART, {"c": campaign, "s": "2141010501", "after": roster["roster"]["pageInfo"]["endCursor"]}, as_=role)
+        gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
 
     jobs = CommandCounter()
@@ -79,6 +91,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             now = datetime.now(UTC) + timedelta(days=400)
             await escalate_overdue(stores, now)
             await remind_suspensions_ended(stores, now.date())
+            await escalate_overdue_reverifications(stores, now)
             await fixity(collections, archive)
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))
