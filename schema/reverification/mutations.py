@@ -14,7 +14,8 @@ from domain.text import MULTI_LINE, TEXT_CODES, optional_text
 from schema.context import Info
 from schema.docs import SCHOOL_CODE, describe_error
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
-from schema.reverification.types import DecisionType, ReverificationCampaign, ReverificationSchool, campaign_of
+from schema.reverification.enums import DecisionType
+from schema.reverification.types import ReverificationCampaign, ReverificationSchool, campaign_of
 
 
 @strawberry.enum(description="Stable codes of openReverification errors: exactly the ones it can return.")

@@ -17,7 +17,8 @@ from domain.text import MULTI_LINE, SHORT, TEXT_CODES, clean_text, optional_text
 from schema.context import Info
 from schema.docs import SCHOOL_CODE, STUDENT_NUMBER_ARG, describe_error
 from schema.errors import RACE_CODES, ErrorCode, Outcome, audited
-from schema.reverification.types import DossierFieldType, FollowUpKindType, ReverificationDiscrepancy, ReverificationSchool
+from schema.reverification.enums import DossierFieldType, FollowUpKindType
+from schema.reverification.types import ReverificationDiscrepancy, ReverificationSchool
 from schema.students.inputs import IdDocumentInput
 from schema.students.types import SexType
 
