@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from domain import access
 from domain.access import ROLE_CODES
 from domain.accounts import Role
+from domain.dossier import normalised_class_name
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.jurisdiction import School, validate_school_code
@@ -236,7 +237,11 @@ async def escalations_page(ctx: Session, *, after: str | None, first: int) -> Pa
     return await ctx.stores.reverification.escalated_to(a.scope_code, after=after, first=first)
 
 
-async def roster_page(ctx: Session, result: SchoolResult, *, after: str | None, first: int) -> Page[StudentRow]:
-    """The roster of a result the caller sees (its students are in the caller's scope)."""
-    return await ctx.stores.reverification.roster_page(result.school_code, after=after, first=first)
+async def roster_page(
+    ctx: Session, result: SchoolResult, *, grade: int | None, class_name: str | None, after: str | None, first: int
+) -> Page[StudentRow]:
+    """The roster of a result the caller sees (its students are in the caller's scope), of
+    one grade or class when given (a class name in its stored spelling)."""
+    name = normalised_class_name(class_name) if class_name is not None else None
+    return await ctx.stores.reverification.roster_page(result.school_code, grade=grade, class_name=name, after=after, first=first)
 

@@ -399,4 +399,8 @@ class ReverificationStore(Protocol):
         """The dossiers the school holds a status for, in a state on the roster."""
         ...
 
-    async def roster_page(self, school_code: str, *, after: str | None, first: int) -> Page[StudentRow]: ...
+    async def roster_page(
+        self, school_code: str, *, grade: int | None, class_name: str | None, after: str | None, first: int
+    ) -> Page[StudentRow]:
+        """One page of the roster, of one grade or class when given."""
+        ...

@@ -349,11 +349,18 @@ class ReverificationRepository:
             for d in docs
         ]
 
-    async def roster_page(self, school_code: str, *, after: str | None, first: int) -> Page[StudentRow]:
+    async def roster_page(
+        self, school_code: str, *, grade: int | None, class_name: str | None, after: str | None, first: int
+    ) -> Page[StudentRow]:
         """One page of the roster in `_id` order: the next page of each roster state,
-        merged (equality filters only, each served by the scope index)."""
+        merged (equality filters only, each served by the scope index). FerretDB reads every
+        document matching the equalities for each page, so a grade or a class keeps a big
+        school's pages small."""
         token = scope_token(SchoolScope(False, (("code", frozenset({school_code})),)))
-        queries: list[Doc] = [{"scope_keys": token, "school_code": school_code, "state": s.value} for s in ROSTER_STATES]
+        narrow: Doc = {k: v for k, v in (("grade", grade), ("class_name", class_name)) if v is not None}
+        queries: list[Doc] = [
+            {"scope_keys": token, "school_code": school_code, **narrow, "state": s.value} for s in ROSTER_STATES
+        ]
         after_filter: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
         pages, totals = await asyncio.gather(
             asyncio.gather(*(self._students.find({**q, **after_filter}).sort("_id", 1).limit(first + 1).to_list() for q in queries)),
@@ -362,4 +369,3 @@ class ReverificationRepository:
         docs = sorted((d for page in pages for d in page), key=lambda d: str(d["_id"]))
         rows = [StudentRow(dossier_from_doc(d), tuple(d.get("missing", []))) for d in docs[:first]]
         return Page(rows, [r.dossier.id for r in rows], len(docs) > first, sum(totals))
-

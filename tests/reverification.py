@@ -55,6 +55,8 @@ DISMISS = """mutation($input: DismissReverificationDiscrepancyInput!) { dismissR
 PART = """query($c: ID!, $s: String!, $after: String) { reverificationSchool(campaignId: $c, schoolCode: $s) { ...S
   roster(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { number state } } }
   discrepancies { ...D } tasks { id } } }""" + SCHOOL + DISCREPANCY
+ROSTER = """query($c: ID!, $s: String!, $grade: Int, $className: String) { reverificationSchool(campaignId: $c, schoolCode: $s) {
+  roster(first: 10, grade: $grade, className: $className) { totalCount edges { node { number } } } } }"""
 CAMPAIGN_QUERY = "query($id: ID!) { reverificationCampaign(id: $id) { ...C } }" + CAMPAIGN
 CAMPAIGNS = """query($term: String) { reverificationCampaigns(term: $term) { totalCount edges { node { id } } } }"""
 ESCALATIONS = "{ reverificationEscalations { totalCount edges { node { id schoolCode state escalatedTo } } } }"

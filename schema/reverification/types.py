@@ -13,11 +13,13 @@ from application import reverification as usecases
 from application.reverification_tasks import tasks
 from domain.access import may_read_personal
 from domain.dossier import mask_text
+from domain.errors import DomainError
 from domain.reverification import records as r
 from domain.reverification.discrepancies import expected_follow_ups, is_task
 from domain.terms import parse_term
 from schema.context import Info
 from schema.docs import SCHOOL_CODE
+from schema.inputs import bad_input
 from schema.jurisdiction.types import School
 from schema.reverification.enums import (
     CampaignStateType,
@@ -321,12 +323,26 @@ class ReverificationSchool:
 
     @strawberry.field(
         description="The roster as it stands now: every student whose status the school holds in a state on the "
-        "roster (ENROLLED, SUSPENDED, ABROAD, DROPPED_OUT), by student id. " + FORWARD_ONLY
+        "roster (ENROLLED, SUSPENDED, ABROAD, DROPPED_OUT), by student id; one grade or class at a time keeps a big "
+        "school's pages quick. " + FORWARD_ONLY
     )
-    async def roster(self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None) -> Connection[Student]:
-        page = await usecases.roster_page(
-            info.context, self.result, after=decode_cursor("roster", after), first=check_first(first, info.context.page_size_max)
-        )
+    async def roster(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        grade: Annotated[int | None, strawberry.argument(description="Only students in this grade (1-9).")] = None,
+        class_name: Annotated[
+            str | None, strawberry.argument(description="Only students of this class, as recorded (e.g. 一(1)班).")
+        ] = None,
+    ) -> Connection[Student]:
+        try:
+            page = await usecases.roster_page(
+                info.context, self.result, grade=grade, class_name=class_name,
+                after=decode_cursor("roster", after), first=check_first(first, info.context.page_size_max),
+            )
+        except DomainError as e:
+            raise bad_input(e) from e
         return connection("roster", page.map(Student.of), after=after)
 
 

@@ -19,7 +19,7 @@ from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
 from storage.sweeps import extend_retention, fixity, reconcile_pending
 from tests.api.test_cases import decide, enrol, open_case, upload
-from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, confirm, open_campaign, raise_
+from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, ROSTER, confirm, open_campaign, raise_
 from tests.support import ApiServer, CommandCounter, GraphQLClient
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
@@ -76,6 +76,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         roster = gql.post(PART, {"c": campaign, "s": "2141010501"}, as_=role).json()["data"]["reverificationSchool"]
         if roster and roster["roster"]["pageInfo"]["endCursor"]:
             gql.post(PART, {"c": campaign, "s": "2141010501", "after": roster["roster"]["pageInfo"]["endCursor"]}, as_=role)
+        gql.post(ROSTER, {"c": campaign, "s": "2141010501", "grade": 2, "className": "二(1)班"}, as_=role)
         gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
 

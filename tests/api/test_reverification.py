@@ -23,6 +23,7 @@ from tests.reverification import (
     CLOSE,
     DISMISS,
     PREVIOUS_TERM,
+    ROSTER,
     TERM,
     TODAY,
     WITHDRAW,
@@ -81,6 +82,12 @@ def test_a_county_campaign_from_opening_to_confirmation_with_every_kind_of_discr
     roster = {e["node"]["number"] for p in (mine, page_two) for e in p["roster"]["edges"]}
     assert roster == {left, misnamed, misclassed, stays}
     assert part(gql, cid, WEIWU, "wenhua.registrar") is None
+    gql(UPDATE, {"input": {"number": stays, "className": "一(3)班"}}, as_="weiwu.registrar")
+    by_class = gql(ROSTER, {"c": cid, "s": WEIWU, "grade": 1, "className": "一(3)班"}, as_="weiwu.registrar")
+    assert by_class["reverificationSchool"]["roster"] == {"totalCount": 1, "edges": [{"node": {"number": stays}}]}
+    assert gql(ROSTER, {"c": cid, "s": WEIWU, "grade": 2}, as_="weiwu.registrar")["reverificationSchool"]["roster"]["totalCount"] == 0
+    bad_class = gql.errors(ROSTER, {"c": cid, "s": WEIWU, "className": "一\n班"}, as_="weiwu.registrar")
+    assert bad_class[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert gql(CAMPAIGNS, {"term": TERM}, as_="weiwu.registrar")["reverificationCampaigns"]["totalCount"] == 1
     assert gql(CAMPAIGN_QUERY, {"id": cid}, as_="weiwu.registrar")["reverificationCampaign"]["schools"] == [
         {"schoolCode": WEIWU, "state": "NOT_STARTED"}
