@@ -81,7 +81,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "reverification_schools": [
         IndexModel([("campaign_id", ASCENDING), ("_id", ASCENDING)], name="campaign"),
-        IndexModel([("escalated_to", ASCENDING), ("due", ASCENDING)], name="due"),
+        IndexModel([("escalates_after", ASCENDING)], name="escalates_after"),
         IndexModel([("escalated_to", ASCENDING), ("_id", ASCENDING)], name="escalated"),
     ],
     "section_entries": [

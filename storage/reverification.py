@@ -8,7 +8,8 @@ department's decision, a raised or resolved discrepancy and an escalation all cl
 result's next version and never cross. The version a school's confirmation claims carries
 the confirmed roster (dossier, number, version, state) as its change of record.
 
-Results carry the scope tokens of their school (`scope_keys`); campaigns the area codes
+Results carry the scope tokens of their school (`scope_keys`) and the day after which they
+are next escalated (`escalates_after`); campaigns the area codes
 their department lies in (`area_keys`) and their schools (`school_codes`). The roster is
 read from `students` with equality filters, one query per roster state."""
 
@@ -26,7 +27,7 @@ from domain.dossier import StudentState
 from domain.identity import Sex
 from domain.jurisdiction import area_lineage
 from domain.ports import ConcurrentWrite, Page, Stamp, StudentRow
-from domain.reverification.campaigns import ROSTER_STATES
+from domain.reverification.campaigns import ROSTER_STATES, next_escalation
 from domain.reverification.records import (
     Campaign,
     CampaignState,
@@ -194,6 +195,7 @@ def result_to_doc(r: SchoolResult) -> Doc:
         "department_code": r.department_code,
         "state": r.state.value,
         "due": _dt(r.due),
+        "department_due": _dt(r.department_due),
         "escalated_to": r.escalated_to,
         "closed": r.closed,
         "roster_size": r.roster_size,
@@ -212,6 +214,7 @@ def result_from_doc(d: Doc) -> SchoolResult:
         department_code=d["department_code"],
         state=ResultState(d["state"]),
         due=_d(d.get("due")),
+        department_due=_d(d.get("department_due")),
         escalated_to=d.get("escalated_to"),
         closed=bool(d.get("closed")),
         roster_size=d.get("roster_size"),
@@ -276,7 +279,14 @@ class ReverificationRepository:
 
     # -- results ------------------------------------------------------------------------
     async def _result_doc(self, r: SchoolResult) -> Doc:
-        return {**result_to_doc(r), "scope_keys": await self._placement.tokens([r.school_code])}
+        """The stored result, with its school's scope tokens and the day after which the
+        daily job next escalates it (`next_escalation`), for its one range query."""
+        upcoming = next_escalation(r)
+        return {
+            **result_to_doc(r),
+            "scope_keys": await self._placement.tokens([r.school_code]),
+            "escalates_after": _dt(upcoming[0]) if upcoming else None,
+        }
 
     async def add_results(self, results: Sequence[SchoolResult], stamp: Stamp) -> int:
         added = 0
@@ -326,7 +336,7 @@ class ReverificationRepository:
             raise
 
     async def overdue_results(self, today: date) -> list[SchoolResult]:
-        docs = await self._results.find({"escalated_to": None, "due": {"$lt": _dt(today)}}).to_list()
+        docs = await self._results.find({"escalates_after": {"$lt": _dt(today)}}).to_list()
         return [result_from_doc(d) for d in docs]
 
     async def escalated_to(self, code: str, *, after: str | None, first: int) -> Page[SchoolResult]:

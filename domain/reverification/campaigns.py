@@ -113,6 +113,7 @@ def first_result(campaign: Campaign, school_code: str) -> SchoolResult:
         department_code=campaign.department_code,
         state=ResultState.NOT_STARTED,
         due=campaign.schools_due,
+        department_due=campaign.department_due,
     )
 
 
@@ -199,15 +200,35 @@ def awaiting(result: SchoolResult) -> Party | None:
     return Party.STUDENT_SCHOOL
 
 
+def _parties(result: SchoolResult) -> dict[str, str]:
+    return {Party.STUDENT_SCHOOL.value: result.school_code, Party.STUDENT_SUPERVISOR.value: result.department_code}
+
+
+def next_escalation(result: SchoolResult) -> tuple[date, Party] | None:
+    """When the result next goes to the level above, and as whose overdue step: the
+    current step's party, once its due date has passed; and a school's step already sent
+    to its department that is still not confirmed when the department's own date passes,
+    as the department's (it was to have the school's part decided by then, Art. 25)."""
+    party = awaiting(result)
+    if party is None or result.due is None:
+        return None
+    if result.escalated_to is None:
+        return result.due, party
+    above = level_above(Party.STUDENT_SUPERVISOR, _parties(result))
+    if party is Party.STUDENT_SCHOOL and result.escalated_to == result.department_code != above and result.department_due:
+        return result.department_due, Party.STUDENT_SUPERVISOR
+    return None
+
+
 def escalate_result(result: SchoolResult, *, now: datetime) -> SchoolResult | None:
     """A step past its due date goes to the level above, once (idempotent), exactly as an
     overdue case step: the school's to its department, the department's to the one above."""
-    party = awaiting(result)
-    if party is None or result.due is None or result.escalated_to is not None or now.date() <= result.due:
+    found = next_escalation(result)
+    if found is None or now.date() <= found[0]:
         return None
-    parties = {Party.STUDENT_SCHOOL.value: result.school_code, Party.STUDENT_SUPERVISOR.value: result.department_code}
-    target = level_above(party, parties)
-    comment = f"{party.value} overdue since {result.due.isoformat()}; escalated to {target}"
+    due, party = found
+    target = level_above(party, _parties(result))
+    comment = f"{party.value} overdue since {due.isoformat()}; escalated to {target}"
     event = ResultEvent(now, "system", "SYSTEM", "ESCALATED", comment)
     return replace(result, escalated_to=target, events=(*result.events, event))
 

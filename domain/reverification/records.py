@@ -155,6 +155,7 @@ class SchoolResult:
     department_code: str
     state: ResultState
     due: date | None  # of the current step; None once the department confirmed or the campaign closed
+    department_due: date | None = None  # the campaign's date for the department's decisions
     escalated_to: str | None = None  # the level above the overdue party (the current step only)
     closed: bool = False
     roster_size: int | None = None  # the roster the school confirmed last

@@ -1,6 +1,6 @@
 """Term re-verification against the clock and against itself (Art. 23, 25, 26): the daily
 job sends an overdue school to its department and an overdue department to the one above,
-once each; two clicks on a confirmation, or eight, confirm once; discrepancies raised at
+once each, and a school still unconfirmed past the department's date above it too; two clicks on a confirmation, or eight, confirm once; discrepancies raised at
 the same moment are all kept. On an API of its own (its own database)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tests.reverification import (
 )
 from tests.support import ApiServer, GraphQLClient
 
-FUNIU, XIGUAN = "2141010201", "2141030201"
+FUNIU, XIGUAN, HONGQI = "2141010201", "2141030201", "2141070201"
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,24 @@ def test_two_clicks_confirm_once_and_concurrent_discrepancies_are_all_kept(
     final = part(gql, cid, XIGUAN, "laocheng.dept")
     assert final is not None and [e["action"] for e in final["timeline"]] == ["SCHOOL_CONFIRMED", "DEPARTMENT_CONFIRMED"]
     assert len(final["tasks"]) == 4
+
+
+def test_a_school_that_never_confirms_goes_to_its_department_then_past_the_departments_date_above_it(
+    client: GraphQLClient, deployment: tuple[ApiServer, Any]
+) -> None:
+    server, _ = deployment
+    gql = client
+    campaign = open_campaign(gql, "hongqi.dept")["campaign"]  # its one school has no registrar yet
+    cid, schools_due, department_due = campaign["id"], date.fromisoformat(campaign["schoolsDue"]), date.fromisoformat(campaign["departmentDue"])
+    assert job(server, schools_due + timedelta(days=1)) == 1
+    assert [x["escalatedTo"] for x in inbox(gql, "hongqi.dept")] == ["410702"]
+    assert job(server, department_due) == 0
+    assert job(server, department_due + timedelta(days=1)) == 1  # the county let it run past its own date (Art. 25)
+    assert inbox(gql, "hongqi.dept") == []
+    school = part(gql, cid, HONGQI, "henan.dept")
+    assert school is not None and school["state"] == "NOT_STARTED" and school["escalatedTo"] == "410700"
+    assert [e["comment"] for e in school["timeline"]] == [
+        f"STUDENT_SCHOOL overdue since {schools_due.isoformat()}; escalated to 410702",
+        f"STUDENT_SUPERVISOR overdue since {department_due.isoformat()}; escalated to 410700",
+    ]
+    assert job(server, department_due + timedelta(days=30)) == 0

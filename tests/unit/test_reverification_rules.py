@@ -28,7 +28,7 @@ from domain.reverification.records import (
     SchoolResult,
 )
 from domain.terms import Term, parse_term, term_of
-from domain.workflows.engine import CaseKind
+from domain.workflows.engine import CaseKind, Party
 
 SCHOOL, OTHER, COUNTY = "2141010501", "2141010502", "410105"
 DEPT = Account("jinshui.dept", "金水区", Role.COUNTY_DEPARTMENT, COUNTY)
@@ -474,3 +474,25 @@ def test_only_the_department_runs_it() -> None:
         with pytest.raises(DomainError) as e:
             require_reverification_department(account, department)
         assert code(e) == error
+
+
+def day(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time(), UTC) + timedelta(hours=12)
+
+
+def test_a_school_still_unconfirmed_past_the_departments_date_goes_above_it_once() -> None:
+    campaign, result = opened()
+    at_department = c.escalate_result(result, now=day(campaign.schools_due + timedelta(days=1)))
+    assert at_department is not None and at_department.escalated_to == COUNTY
+    assert c.next_escalation(at_department) == (campaign.department_due, Party.STUDENT_SUPERVISOR)
+    assert c.escalate_result(at_department, now=day(campaign.department_due)) is None
+    above = c.escalate_result(at_department, now=day(campaign.department_due + timedelta(days=1)))
+    assert above is not None and above.escalated_to == "410100" and c.next_escalation(above) is None
+    assert [e.action for e in above.events] == ["ESCALATED", "ESCALATED"]
+    # the province's own schools have no level above it
+    province = replace(at_department, department_code="410000", escalated_to="410000")
+    assert c.next_escalation(province) is None
+    # a late confirmation starts the department's step: due on its date, unescalated
+    late = c.confirm_roster(at_department, campaign, [], REGISTRAR, now=NOW)
+    assert c.next_escalation(late) == (campaign.department_due, Party.STUDENT_SUPERVISOR)
+    assert c.next_escalation(c.mark_closed(late, DEPT, now=NOW) or late) is None
