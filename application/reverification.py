@@ -52,10 +52,14 @@ async def result_in_scope(ctx: Session, key: str, school_code: str) -> tuple[Cam
     return campaign, result
 
 
-async def result_by_id(ctx: Session, key: str) -> tuple[Campaign, SchoolResult]:
-    """A result by its id ("<campaign>:<school>"), if the caller sees it."""
+async def result_by_id(ctx: Session, key: str, what: str) -> tuple[Campaign, SchoolResult]:
+    """A result by its id ("<campaign>:<school>"), if the caller sees it; a malformed or
+    unknown id is reported as `what` (by field `id`) not found."""
     campaign, _, school_code = key.rpartition(":")
-    return await result_in_scope(ctx, campaign, school_code)
+    try:
+        return await result_in_scope(ctx, campaign, school_code)
+    except DomainError:
+        raise NotFound("id", what) from None
 
 
 async def school_of(ctx: Session, result: SchoolResult) -> School:

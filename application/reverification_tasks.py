@@ -107,7 +107,7 @@ async def raise_discrepancy(
 
 
 async def _discrepancy_result(ctx: Session, discrepancy_id: str) -> SchoolResult:
-    _, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id))
+    _, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id), "discrepancy")
     return result
 
 
@@ -167,7 +167,7 @@ async def link_discrepancy(
     ctx: Session, discrepancy_id: str, kind: FollowUpKind, business_id: str
 ) -> tuple[SchoolResult, Discrepancy]:
     """The school's registrar or its department records the business opened for a task."""
-    campaign, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id))
+    campaign, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id), "discrepancy")
     access.require_follow_up_recorder(ctx.account, await school_of(ctx, result))
     rules.require_fitting_kind(rules.require_task(result, discrepancy_id), kind)  # before looking the business up
     business = await follow_up(ctx, kind, business_id)
@@ -187,7 +187,7 @@ DISMISS_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.D
 
 async def dismiss_discrepancy(ctx: Session, discrepancy_id: str, reason: str | None) -> tuple[SchoolResult, Discrepancy]:
     """The department ends a task that needs no business, with the reason."""
-    campaign, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id))
+    campaign, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id), "discrepancy")
     access.require_reverification_department(ctx.account, campaign.department_code)
     now = datetime.now(UTC)
     updated = await change_result(

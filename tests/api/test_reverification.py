@@ -124,6 +124,9 @@ def test_a_county_campaign_from_opening_to_confirmation_with_every_kind_of_discr
     assert raise_(gql, cid, WEIWU, "weiwu.registrar", leftWithoutChange={"number": stays})["code"] == "ALREADY_CONFIRMED"
     assert run(gql, WITHDRAW, "withdrawReverificationDiscrepancy", "weiwu.registrar", id=gone["id"])["code"] == "ALREADY_CONFIRMED"
     assert link(gql, gone["id"], "CASE", "case-0", "jinshui.dept")["code"] == "NOT_YET_A_TASK"
+    for unknown in ("nonsense", f"{cid}:{WEIWU}:99", f"{cid}:2141010201:1"):
+        refused = run(gql, WITHDRAW, "withdrawReverificationDiscrepancy", "weiwu.registrar", id=unknown)
+        assert (refused["code"], refused["field"]) == ("NOT_FOUND", "id"), unknown
     # who confirmed what: the roster confirmed, each dossier with its version, is in the log with that version
     entry = store.transitions.find_one({"aggregate": "reverification_school", "aggregate_id": done["id"], "action": "SCHOOL_CONFIRMED"})
     assert entry["actor"] == "weiwu.registrar" and {r["number"] for r in entry["change"]["roster"]} == roster
