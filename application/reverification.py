@@ -24,7 +24,7 @@ from domain.errors import DomainError, NotFound
 from domain.jurisdiction import School, validate_school_code
 from domain.ports import ConcurrentWrite, Page, Stamp, StudentRow
 from domain.reverification import campaigns as rules
-from domain.reverification.records import Campaign, RosterEntry, SchoolResult, result_id
+from domain.reverification.records import Campaign, RosterEntry, SchoolResult, campaign_of_result, result_id
 from domain.terms import TERM_CODES, parse_term
 from domain.text import identifier
 from application.cases import EVERY_SCHOOL, working_calendar
@@ -33,6 +33,7 @@ from application.session import Session, Stores
 RESULT_ATTEMPTS = 8
 LOOKUP_CODES = declared("NOT_FOUND")  # `campaign_in_scope`
 RESULT_LOOKUP_CODES = declared("INVALID_SCHOOL_CODE", *LOOKUP_CODES)  # `result_in_scope`
+BY_ID_CODES = declared("NOT_FOUND")  # `result_by_id`
 
 
 async def campaign_in_scope(ctx: Session, key: str, field: str = "campaignId") -> Campaign:
@@ -55,11 +56,13 @@ async def result_in_scope(ctx: Session, key: str, school_code: str) -> tuple[Cam
 async def result_by_id(ctx: Session, key: str, what: str) -> tuple[Campaign, SchoolResult]:
     """A result by its id ("<campaign>:<school>"), if the caller sees it; a malformed or
     unknown id is reported as `what` (by field `id`) not found."""
-    campaign, _, school_code = key.rpartition(":")
-    try:
-        return await result_in_scope(ctx, campaign, school_code)
-    except DomainError:
-        raise NotFound("id", what) from None
+    campaign = await ctx.stores.reverification.campaign(campaign_of_result(key))
+    result = await ctx.stores.reverification.result(key) if campaign is not None else None
+    if campaign is None or result is None or not access.may_see_reverification_school(
+        ctx.account, campaign.department_code, result.school_code
+    ):
+        raise NotFound("id", what)
+    return campaign, result
 
 
 async def school_of(ctx: Session, result: SchoolResult) -> School:

@@ -19,9 +19,10 @@ from domain.errors import DomainError, NotFound
 from domain.ports import StudentRow
 from domain.reverification import discrepancies as rules
 from domain.reverification.records import Discrepancy, DossierField, FollowUpKind, ReportedChild, SchoolResult, result_of_discrepancy
+from domain.text import identifier
 from domain.workflows.engine import CaseState, Party
 from application import cases, corrections, students
-from application.reverification import RESULT_LOOKUP_CODES, change_result, result_by_id, result_in_scope, school_of
+from application.reverification import BY_ID_CODES, RESULT_LOOKUP_CODES, change_result, result_by_id, result_in_scope, school_of
 from application.session import Session
 
 
@@ -111,7 +112,7 @@ async def _discrepancy_result(ctx: Session, discrepancy_id: str) -> SchoolResult
     return result
 
 
-WITHDRAW_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.WITHDRAW_CODES)
+WITHDRAW_DISCREPANCY_CODES = declared(*BY_ID_CODES, *ROLE_CODES, *rules.WITHDRAW_CODES)
 
 
 async def withdraw_discrepancy(ctx: Session, discrepancy_id: str) -> tuple[SchoolResult, Discrepancy]:
@@ -126,7 +127,7 @@ async def withdraw_discrepancy(ctx: Session, discrepancy_id: str) -> tuple[Schoo
     return updated, found
 
 
-FOLLOW_UP_CODES = declared("NOT_FOUND", *students.LOOKUP_CODES)  # `follow_up`
+FOLLOW_UP_CODES = declared("NOT_FOUND")  # `follow_up`
 
 
 async def follow_up(ctx: Session, kind: FollowUpKind, business_id: str) -> rules.FollowUp:
@@ -156,11 +157,14 @@ async def follow_up(ctx: Session, kind: FollowUpKind, business_id: str) -> rules
             ended_without_effect=correction.state in (CorrectionState.REJECTED, CorrectionState.WITHDRAWN),
             fields=frozenset(correction.changes.given()),
         )
-    row, _ = await students.student_in_scope(ctx, business_id)  # ENROLMENT, DOSSIER_UPDATE: the student number
+    # ENROLMENT, DOSSIER_UPDATE: the student number (current or alias)
+    row = await ctx.stores.students.by_number(identifier(business_id), ctx.student_scope_key)
+    if row is None:
+        raise NotFound("businessId", "student")
     return rules.FollowUp(kind, row.dossier.number, row.dossier)
 
 
-LINK_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *FOLLOW_UP_CODES, *rules.LINK_CODES)
+LINK_DISCREPANCY_CODES = declared(*BY_ID_CODES, *ROLE_CODES, *FOLLOW_UP_CODES, *rules.LINK_CODES)
 
 
 async def link_discrepancy(
@@ -182,7 +186,7 @@ async def link_discrepancy(
     return updated, found
 
 
-DISMISS_DISCREPANCY_CODES = declared(*RESULT_LOOKUP_CODES, *ROLE_CODES, *rules.DISMISS_CODES)
+DISMISS_DISCREPANCY_CODES = declared(*BY_ID_CODES, *ROLE_CODES, *rules.DISMISS_CODES)
 
 
 async def dismiss_discrepancy(ctx: Session, discrepancy_id: str, reason: str | None) -> tuple[SchoolResult, Discrepancy]:

@@ -352,6 +352,7 @@ def _reverification_groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         ((dis + "dismiss",), d.DISMISS_CODES),
         ((app + "campaign_in_scope",), uc.LOOKUP_CODES),
         ((app + "result_in_scope",), uc.RESULT_LOOKUP_CODES),
+        ((app + "result_by_id",), uc.BY_ID_CODES),
         ((app + "open_reverification",), uc.OPEN_REVERIFICATION_CODES),
         ((app + "confirm_roster",), uc.CONFIRM_ROSTER_CODES),
         ((app + "decide_school",), uc.DECIDE_SCHOOL_CODES),
