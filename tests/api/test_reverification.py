@@ -156,8 +156,8 @@ def test_a_county_campaign_from_opening_to_confirmation_with_every_kind_of_discr
 
     update = gql(UPDATE, {"input": {"number": misclassed, "className": "一(2)班"}}, as_="weiwu.registrar")["updateDossier"]
     assert update["__typename"] == "UpdateDossierSuccess"
-    unknown = link(gql, klass["discrepancy"]["id"], "DOSSIER_UPDATE", "G-nonsense", "weiwu.registrar")
-    assert (unknown["code"], unknown["field"]) == ("NOT_FOUND", "businessId")
+    nowhere = link(gql, klass["discrepancy"]["id"], "DOSSIER_UPDATE", "G-nonsense", "weiwu.registrar")
+    assert (nowhere["code"], nowhere["field"]) == ("NOT_FOUND", "businessId")
     assert link(gql, klass["discrepancy"]["id"], "DOSSIER_UPDATE", other_school, "weiwu.registrar")["code"] == "NOT_FOUND"
     by_update = link(gql, klass["discrepancy"]["id"], "DOSSIER_UPDATE", misclassed, "weiwu.registrar")["discrepancy"]
     version = store.students.find_one({"_id": misclassed})["version"]
