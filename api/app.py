@@ -50,6 +50,7 @@ from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
 from storage.placement import SchoolPlacement
 from storage.persisted import PersistedOperationRepository
+from storage.reverification import ReverificationRepository
 from storage.students import StudentRepository
 from storage.transitions import TransitionLog
 
@@ -85,6 +86,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         calendar=CalendarRepository(collections, log),
         persisted_operations=PersistedOperationRepository(collections),
         intake=IntakeRepository(collections),
+        reverification=ReverificationRepository(collections, log, placement),
     )
 
 

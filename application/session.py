@@ -31,6 +31,7 @@ from domain.ports import (
     FixityLog,
     IntakeStore,
     PersistedOperationStore,
+    ReverificationStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -59,6 +60,7 @@ class Stores:
     calendar: CalendarStore
     persisted_operations: PersistedOperationStore
     intake: IntakeStore
+    reverification: ReverificationStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

@@ -8,6 +8,7 @@ action-specific checks below.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from domain.accounts import Account, Role
@@ -335,3 +336,45 @@ def require_filing_recorder(actor: Account, target: Account, registrar_school: S
     require_account_administrator(actor)
     if not may_record_filing(actor, target, registrar_school):
         raise PermissionDenied("the filing (备案) is recorded by the department one level above the account (Art. 22)")
+
+
+# -- term re-verification (Art. 3, 23, 25) ----------------------------------------------
+
+
+def may_see_reverification(account: Account, department_code: str, school_codes: Collection[str]) -> bool:
+    """A term's re-verification is seen by the departments and auditors whose area holds
+    the department that runs it (the level above oversees it, Art. 25), and by the
+    registrars of its schools, each for its own school's part only."""
+    if account.disabled or account.scope_code is None:
+        return False
+    if account.role is Role.SCHOOL_REGISTRAR:
+        return account.scope_code in school_codes
+    if account.is_department or account.role is Role.AUDITOR:
+        return area_contains(account.scope_code, department_code)
+    return False
+
+
+def may_see_reverification_school(account: Account, department_code: str, school_code: str) -> bool:
+    """One school's part of a re-verification (its roster, result and discrepancies): its
+    own registrar, and the departments and auditors who see the re-verification."""
+    if account.role is Role.SCHOOL_REGISTRAR:
+        return not account.disabled and account.scope_code == school_code
+    return may_see_reverification(account, department_code, ())
+
+
+def require_reverification_department(account: Account, department_code: str | None = None) -> None:
+    """Opening a re-verification, deciding the schools' results, dismissing their tasks and
+    closing it: the education department that supervises the schools (学籍主管部门, Art. 3),
+    which re-verifies every term (Art. 23); with a code, that department only."""
+    require_writer(account)
+    if not account.is_department or (department_code is not None and account.scope_code != department_code):
+        raise PermissionDenied("only the department that runs this re-verification does this (Art. 3, 23)")
+
+
+def require_follow_up_recorder(account: Account, school: School) -> None:
+    """A discrepancy's follow-up is recorded by the school's registrar, who opens the
+    business, or by its supervising department."""
+    require_writer(account)
+    own_school = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
+    if not (own_school or supervises(account, school)):
+        raise PermissionDenied("only the school's registrar or its supervising department records the follow-up")

@@ -165,6 +165,33 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "list cannot move it. Moving a school's supervision is a handover of its archive (Art. 19).",
     "LOGIN_TAKEN": "An account with this login exists already (enabled or disabled); choose another login.",
     "DATE_IN_FUTURE": "The date is in the future; give the day it happened (or took effect).",
+    # -- term re-verification (domain/reverification/, Art. 23) -----------------------------
+    "INVALID_TERM": "Not a term code: a term is coded `2026-2027-1` (the school year, then 1 for the autumn term or 2 "
+    "for the spring term).",
+    "TERM_NOT_OPEN": "A re-verification is opened for the current term or the one just ended only (Art. 23: every "
+    "term); choose one of those.",
+    "CAMPAIGN_EXISTS": "Your department has a re-verification for this term already (one per term and department); "
+    "find it with reverificationCampaigns and carry on there.",
+    "NO_SCHOOLS": "Your department supervises no school (学籍主管部门, Art. 3), so there is no roster to re-verify.",
+    "CAMPAIGN_CLOSED": "The re-verification is closed: rosters are no longer confirmed, decided or changed. Its "
+    "open tasks can still be linked to their business or dismissed.",
+    "ALREADY_CONFIRMED": "The school's result is confirmed already (by the school and waiting for the department, or "
+    "by the department): it is not confirmed again and its discrepancies do not change unless the department returns "
+    "it.",
+    "AWAITING_SCHOOL": "The school has not confirmed its roster yet (or its result was returned to it); the "
+    "department decides only a result the school has confirmed.",
+    "NOT_ON_ROSTER": "The student does not hold a status at this school in a state on the roster (ENROLLED, "
+    "SUSPENDED, ABROAD, DROPPED_OUT); only the roster's students are flagged.",
+    "ALREADY_RAISED": "This discrepancy is raised already for this school in this re-verification (the same student "
+    "and kind, the same field, or the same child); change that one instead.",
+    "HAS_DOSSIER": "The child has a dossier at this school already (the message gives its number): it is on the "
+    "roster, not a child without a dossier.",
+    "NOT_YET_A_TASK": "A discrepancy becomes a task when the department confirms the school's result; link or "
+    "dismiss it after that.",
+    "ALREADY_RESOLVED": "The discrepancy is not open: it was linked to its business, dismissed or withdrawn already.",
+    "WRONG_FOLLOW_UP": "That business does not resolve this discrepancy: it is of a kind that does not fit (the "
+    "message lists those that do), about another student or field, ended without effect, or predates the "
+    "re-verification.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
 }

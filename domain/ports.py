@@ -31,6 +31,7 @@ from domain.persisted import PersistedOperation
 from domain.intake import IntakeJob, IntakeResult, IntakeState
 from domain.tables import Row
 from domain.reference_lists import ListedVersion
+from domain.reverification.records import Campaign, RosterEntry, SchoolResult
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -438,3 +439,49 @@ class IntakeStore(Protocol):
     async def finish(self, job_id: str, state: IntakeState, at: datetime) -> None: ...
     async def unfinished(self) -> list[IntakeJob]: ...
     async def for_school(self, school_code: str, *, after: str | None, first: int) -> Page[IntakeJob]: ...
+
+
+class ReverificationStore(Protocol):
+    """Term re-verification (domain/reverification/): campaigns and their schools' results,
+    each an aggregate of the transition log. Opening claims the campaign's version 1 (one
+    per term and department); every later change claims the next version of the campaign
+    or of one result, raising `ConcurrentWrite`, having changed nothing, when another
+    writer claimed it first."""
+
+    async def open(self, campaign: Campaign, stamp: Stamp) -> bool:
+        """False when the campaign exists already (the stored one is kept)."""
+        ...
+
+    async def add_results(self, results: Sequence[SchoolResult], stamp: Stamp) -> int:
+        """Version 1 of each result not stored yet; the count added."""
+        ...
+
+    async def campaign(self, campaign_id: str) -> Campaign | None: ...
+    async def campaigns(
+        self, *, within: str | None, school_code: str | None, term_code: str | None, after: str | None, first: int
+    ) -> Page[Campaign]:
+        """Campaigns of departments in the area `within` (itself included), or including
+        the school `school_code`; exactly one of the two is given."""
+        ...
+
+    async def open_campaigns(self) -> list[Campaign]: ...
+    async def replace_campaign(self, before: Campaign, after: Campaign, stamp: Stamp, *, action: str) -> None: ...
+    async def result(self, result_id: str) -> SchoolResult | None: ...
+    async def results(self, campaign_id: str) -> list[SchoolResult]: ...
+    async def replace_result(
+        self, before: SchoolResult, after: SchoolResult, stamp: Stamp, *, action: str, roster: Sequence[RosterEntry] = ()
+    ) -> None:
+        """`roster`: the roster a confirmation confirms, kept with that version in the log."""
+        ...
+
+    async def overdue_results(self, today: date) -> list[SchoolResult]: ...
+    async def escalated_to(self, code: str, *, after: str | None, first: int) -> Page[SchoolResult]: ...
+    async def roster(self, school_code: str) -> list[RosterEntry]:
+        """The dossiers the school holds a status for, in a state on the roster."""
+        ...
+
+    async def roster_page(
+        self, school_code: str, *, grade: int | None, class_name: str | None, after: str | None, first: int
+    ) -> Page[StudentRow]:
+        """One page of the roster, of one grade or class when given."""
+        ...

@@ -41,6 +41,9 @@ from schema.documents.queries import DocumentQueries
 from schema.documents.types import UploadErrorCode
 from schema.operations.mutations import PersistedOperationMutations
 from schema.persisted import PersistedDocumentCache
+from schema.reverification.mutations import ReverificationMutations
+from schema.reverification.queries import ReverificationQueries
+from schema.reverification.task_mutations import ReverificationTaskMutations
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
@@ -67,6 +70,7 @@ class Query(
     AuditQueries,
     IntakeQueries,
     ChangeQueries,
+    ReverificationQueries,
 ):
     pass
 
@@ -86,6 +90,8 @@ class Mutation(
     SectionMutations,
     DocumentMutations,
     PersistedOperationMutations,
+    ReverificationMutations,
+    ReverificationTaskMutations,
 ):
     pass
 

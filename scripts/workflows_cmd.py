@@ -1,7 +1,8 @@
-"""`scripts/workflows daily`: escalate overdue steps to the level above (Art. 11(3)),
-remind schools of suspensions that ran out (Art. 13(3)), and bring up to date any live
-document whose last claimed version was never projected (a writer stopped in between) and
-the change feed, which gets every dossier change it lacks (Art. 20).
+"""`scripts/workflows daily`: escalate overdue steps to the level above (Art. 11(3)), and
+overdue re-verification confirmations likewise (Art. 23, 25, 26), remind schools of
+suspensions that ran out (Art. 13(3)), and bring up to date any live document whose last
+claimed version was never projected (a writer stopped in between) and the change feed,
+which gets every dossier change it lacks (Art. 20).
 Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
 (the compose scheduler)."""
 
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from api.app import stores_of, s3_client
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
+from application.reverification import escalate_overdue_reverifications
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
@@ -23,13 +25,15 @@ from storage.audit_checkpoints import checkpoint
 from storage.transitions import repair_projections
 
 
-async def daily(settings: Settings) -> tuple[int, int, int]:
+async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, int, int, int]:
+    """Steps escalated, reminders created, projections repaired, re-verification steps
+    escalated. `now` is the time the job judges by (the clock by default)."""
     assert settings.mongodb_uri is not None
     client = connect(settings.mongodb_uri)
     try:
         collections = Collections.of(client[settings.mongodb_database])
         stores = stores_of(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket))
-        now = datetime.now(UTC)
+        now = now or datetime.now(UTC)
         days = (now.date() - timedelta(days=1), now.date())
         repaired = await repair_projections(collections, days)
         try:
@@ -38,7 +42,9 @@ async def daily(settings: Settings) -> tuple[int, int, int]:
             print(f"audit checkpoints not signed: {e}", file=sys.stderr, flush=True)
         else:
             await checkpoint(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket), key, days)
-        return await escalate_overdue(stores, now), await remind_suspensions_ended(stores, now.date()), repaired
+        escalated = await escalate_overdue(stores, now)
+        reminded = await remind_suspensions_ended(stores, now.date())
+        return escalated, reminded, repaired, await escalate_overdue_reverifications(stores, now)
     finally:
         await client.close()
 
@@ -55,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"no running ./scripts/serve under {settings.data_dir}; start it or set MONGODB_URI / S3_*")
         settings = settings.replace(**{k.lower(): v for k, v in found.as_env().items()})
     while True:
-        escalated, reminded, repaired = asyncio.run(daily(settings))
+        escalated, reminded, repaired, reverifications = asyncio.run(daily(settings))
         print(
             f"{datetime.now(UTC).isoformat()} escalated {escalated} steps, {reminded} new reminders, "
-            f"{repaired} projections and change-feed entries repaired",
+            f"{repaired} projections and change-feed entries repaired, {reverifications} re-verification steps escalated",
             flush=True,
         )
         if not args.every:

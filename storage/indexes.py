@@ -89,6 +89,19 @@ INDEXES: dict[str, list[IndexModel]] = {
     "intake_runs": [IndexModel([("job_id", ASCENDING)], name="job")],
     "intake_claims": [IndexModel([("job_id", ASCENDING)], name="job")],
     "intake_results": [IndexModel([("job_id", ASCENDING), ("_id", ASCENDING)], name="job")],
+    # Term re-verification: campaigns by the area above their department (departments and
+    # auditors) or by school (registrars), open ones (the daily job); results by campaign,
+    # overdue ones (the daily job) and those escalated to a department (its inbox).
+    "reverifications": [
+        IndexModel([("area_keys", ASCENDING), ("_id", ASCENDING)], name="area"),
+        IndexModel([("school_codes", ASCENDING), ("_id", ASCENDING)], name="school"),
+        IndexModel([("state", ASCENDING), ("_id", ASCENDING)], name="state"),
+    ],
+    "reverification_schools": [
+        IndexModel([("campaign_id", ASCENDING), ("_id", ASCENDING)], name="campaign"),
+        IndexModel([("escalates_after", ASCENDING)], name="escalates_after"),
+        IndexModel([("escalated_to", ASCENDING), ("_id", ASCENDING)], name="escalated"),
+    ],
     "section_entries": [
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),

@@ -53,6 +53,8 @@ class Collections:
     intake_runs: AsyncCollection[Doc]
     intake_claims: AsyncCollection[Doc]
     intake_results: AsyncCollection[Doc]
+    reverifications: AsyncCollection[Doc]
+    reverification_schools: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -86,4 +88,6 @@ class Collections:
             intake_runs=db["intake_runs"],
             intake_claims=db["intake_claims"],
             intake_results=db["intake_results"],
+            reverifications=db["reverifications"],
+            reverification_schools=db["reverification_schools"],
         )

@@ -326,6 +326,8 @@ PROJECTIONS = {
     "school": "schools",
     "area": "areas",
     "calendar": "calendar_years",
+    "reverification": "reverifications",
+    "reverification_school": "reverification_schools",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from api.app import s3_client, stores_of
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
+from application.reverification import escalate_overdue_reverifications
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
@@ -20,6 +21,7 @@ from domain.ports import Stamp
 from storage.sweeps import extend_retention, fixity, reconcile, reconcile_pending
 from storage.transitions import repair_projections
 from tests.api.test_cases import decide, enrol, open_case, upload
+from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, ROSTER, confirm, open_campaign, raise_
 from tests.support import ApiServer, CommandCounter, GraphQLClient
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
@@ -60,6 +62,9 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
     until = (date.today() + timedelta(days=100)).isoformat()
     case = open_case(gql, "weiwu.registrar", kind="SUSPENSION", number=number, grounds="ILLNESS", params={"untilDate": until}, evidence=evidence)
     decide(gql, case["case"]["id"], "weiwu.registrar")
+    campaign = open_campaign(gql, "jinshui.dept")["campaign"]["id"]
+    raise_(gql, campaign, "2141010501", "weiwu.registrar", leftWithoutChange={"number": number})
+    confirm(gql, campaign, "2141010501", "weiwu.registrar")
 
     for role in ROLES:
         for f in FILTERS:
@@ -91,6 +96,14 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             if page and page["archiveDocuments"]["pageInfo"]["endCursor"]:
                 gql.post(ARCHIVE, {"list": which, "after": page["archiveDocuments"]["pageInfo"]["endCursor"]}, as_=role)
         gql.post("query($id: ID!) { document(id: $id) { history { action } fixity { result } } }", {"id": evidence[0]}, as_=role)
+        gql.post(CAMPAIGNS, {}, as_=role)
+        gql.post(CAMPAIGNS, {"term": campaign.split(":")[0]}, as_=role)
+        gql.post(CAMPAIGN_QUERY, {"id": campaign}, as_=role)
+        roster = gql.post(PART, {"c": campaign, "s": "2141010501"}, as_=role).json()["data"]["reverificationSchool"]
+        if roster and roster["roster"]["pageInfo"]["endCursor"]:
+            gql.post(PART, {"c": campaign, "s": "2141010501", "after": roster["roster"]["pageInfo"]["endCursor"]}, as_=role)
+        gql.post(ROSTER, {"c": campaign, "s": "2141010501", "grade": 2, "className": "二(1)班"}, as_=role)
+        gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
 
     jobs = CommandCounter()
@@ -105,6 +118,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             now = datetime.now(UTC) + timedelta(days=400)
             await escalate_overdue(stores, now)
             await remind_suspensions_ended(stores, now.date())
+            await escalate_overdue_reverifications(stores, now)
             await fixity(collections, archive)
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))

@@ -14,6 +14,7 @@ from domain.persisted import document_hash
 from tests import scans
 from tests.api.test_cases import FUNIU, enrol, open_case, upload
 from tests.factories import COMPLETE_BASIC, ENROL, FATHER, enrolment, resident_id
+from tests.reverification import TERM
 from tests.support import GraphQLClient
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -151,6 +152,10 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
     third = enrol(gql, grade=3, className="三(9)班", born=date(2017, 9, 9))
     register = upload(gql, third, "HOUSEHOLD_REGISTER")
     until = (date.today() + timedelta(days=60)).isoformat()
+    # Every probe of a re-verification mutation is refused before the campaign is looked up.
+    campaign, discrepancy = f"{TERM}:410105", f"{TERM}:410105:2141010501:1"
+    child = {"name": "赵小雨", "sex": "FEMALE", "birthDate": "2019-11-11", "note": "随父母来郑",
+             "idDocument": {"kind": "PASSPORT", "number": "E12345678", "country": "USA"}}
     return {
         "enrollStudent": ("weiwu.registrar", full_enrolment),
         "updateDossier": ("weiwu.registrar", {
@@ -184,6 +189,16 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "recordAccountFiling": ("jinshui.dept", {"login": "weiwu.registrar", "filedOn": "2026-03-05", "reference": "金教备1号"}),
         "importAreas": ("admin", {"rows": [{"code": "410105", "name": "金水区", "row": 2}], "effectiveOn": "2026-01-01",
                                   "source": "GB/T 2260"}),
+        "openReverification": ("jinshui.dept", {"term": TERM, "schoolsDue": until, "departmentDue": (date.today() + timedelta(days=90)).isoformat()}),
+        "raiseReverificationDiscrepancy": ("weiwu.registrar", {
+            "campaignId": campaign, "schoolCode": "2141010501", "leftWithoutChange": {"number": number, "note": "两周未到校"},
+            "presentWithoutDossier": child, "dataWrong": {"number": number, "field": "NAME", "correctValue": "王晓晨", "note": "户口簿"},
+        }),
+        "confirmReverificationRoster": ("weiwu.registrar", {"campaignId": campaign, "schoolCode": "2141010501"}),
+        "decideReverificationSchool": ("jinshui.dept", {"campaignId": campaign, "schoolCode": "2141010501", "decision": "RETURN", "comment": "重做"}),
+        "linkReverificationDiscrepancy": ("weiwu.registrar", {"id": discrepancy, "businessKind": "CASE", "businessId": case}),
+        "dismissReverificationDiscrepancy": ("jinshui.dept", {"id": discrepancy, "reason": "学生已返校"}),
+        "closeReverification": ("jinshui.dept", {"id": campaign, "note": "说明"}),
         "importSchools": ("admin", {
             "rows": [{"code": "2141010501", "name": "金水区纬五路第一小学", "kind": "小学", "ownership": "公办",
                       "areaCode": "410105", "supervisorCode": "410105", "row": 2}],

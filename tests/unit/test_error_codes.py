@@ -90,6 +90,9 @@ DYNAMIC_CALLS: dict[tuple[str, str], tuple[str, Callable[[], tuple[str, ...]]]] 
         "the document check the resolver passes in (a lambda calling `_operation_names`, analysed in the resolver)", tuple
     ),
     ("application.audit:audited", "body"): ("the resolver's nested `body`, analysed as part of the resolver", tuple),
+    ("application.reverification:change_result", "change"): (
+        "the rule the use case passes as a lambda (analysed in the use case, which calls it there)", tuple
+    ),
     ("schema.errors:fail", "error_type"): ("the mutation's error type: a Strawberry type; " + NO_CODES, tuple),
     ("schema.errors:fail", "extra"): ("extra error fields, named in the resolver (analysed there); " + NO_CODES, tuple),
     ("api.uploads:upload_endpoint", "stores"): ("opens the stores (storage/); " + NO_CODES, tuple),
@@ -261,7 +264,10 @@ def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     from application import students as students
     from application import reference_lists as lists
 
-    role_gates = ("require_school_maintainer", "require_training_recorder", "require_school_registrar", "require_verifier")
+    role_gates = (
+        "require_school_maintainer", "require_training_recorder", "require_school_registrar", "require_verifier",
+        "require_reverification_department", "require_follow_up_recorder",
+    )
     return [
         (("domain.access:require_writer",), access.WRITER_CODES),
         *(((f"domain.access:{gate}",), access.ROLE_CODES) for gate in (*role_gates, "require_schema_publisher", "require_admin")),
@@ -314,6 +320,49 @@ def _groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         (("application.documents:authorise_upload",), documents.AUTHORISE_UPLOAD_CODES),
         (("application.documents:store",), documents.STORE_CODES),
         (("application.documents:set_legal_hold",), documents.SET_LEGAL_HOLD_CODES),
+        *_reverification_groups(),
+    ]
+
+
+def _reverification_groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    from domain import terms
+    from domain.reverification import campaigns as c
+    from domain.reverification import discrepancies as d
+    from application import reverification as uc
+    from application import reverification_tasks as tasks
+
+    rule, dis, app, task = "domain.reverification.campaigns:", "domain.reverification.discrepancies:", "application.reverification:", "application.reverification_tasks:"
+    return [
+        (("domain.terms:parse_term",), terms.TERM_CODES),
+        ((rule + "open_campaign",), c.OPEN_CODES),
+        ((rule + "require_changeable",), c.RESULT_OPEN_CODES),
+        ((rule + "confirm_roster",), c.CONFIRM_ROSTER_CODES),
+        ((rule + "decide_result",), c.DECIDE_CODES),
+        ((rule + "close_campaign",), c.CLOSE_CODES),
+        ((dis + "correct_value",), d.VALUE_CODES),
+        ((dis + "_add",), d.RAISE_CODES),
+        ((dis + "_find",), d.FIND_CODES),
+        ((dis + "require_task",), d.TASK_CODES),
+        ((dis + "require_fitting_kind",), d.KIND_CODES),
+        ((dis + "raise_left_without_change",), d.LEFT_CODES),
+        ((dis + "raise_data_wrong",), d.DATA_CODES),
+        ((dis + "raise_present_without_dossier",), d.PRESENT_CODES),
+        ((dis + "withdraw",), d.WITHDRAW_CODES),
+        ((dis + "link",), d.LINK_CODES),
+        ((dis + "dismiss",), d.DISMISS_CODES),
+        ((app + "campaign_in_scope",), uc.LOOKUP_CODES),
+        ((app + "result_in_scope",), uc.RESULT_LOOKUP_CODES),
+        ((app + "result_by_id",), uc.BY_ID_CODES),
+        ((app + "open_reverification",), uc.OPEN_REVERIFICATION_CODES),
+        ((app + "confirm_roster",), uc.CONFIRM_ROSTER_CODES),
+        ((app + "decide_school",), uc.DECIDE_SCHOOL_CODES),
+        ((app + "close_reverification",), uc.CLOSE_REVERIFICATION_CODES),
+        ((task + "_one",), tasks.ONE_REPORT_CODES),
+        ((task + "raise_discrepancy",), tasks.RAISE_DISCREPANCY_CODES),
+        ((task + "withdraw_discrepancy",), tasks.WITHDRAW_DISCREPANCY_CODES),
+        ((task + "follow_up",), tasks.FOLLOW_UP_CODES),
+        ((task + "link_discrepancy",), tasks.LINK_DISCREPANCY_CODES),
+        ((task + "dismiss_discrepancy",), tasks.DISMISS_DISCREPANCY_CODES),
     ]
 
 

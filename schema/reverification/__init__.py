@@ -1,0 +1,1 @@
+"""Term re-verification (复核, Art. 23) in GraphQL."""
