@@ -45,6 +45,7 @@ from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.intake import IntakeRepository
+from storage.promotion import PromotionRepository
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
@@ -70,12 +71,13 @@ class Backends:
 def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
     placement = SchoolPlacement(collections)
     log = TransitionLog(collections, placement)  # the one commit protocol every write goes through
+    students = StudentRepository(collections, log, placement)
     return Stores(
         areas=AreaRepository(collections),
         schools=SchoolRepository(collections, log),
         accounts=AccountRepository(collections, log),
         audit=AuditRepository(collections, placement),
-        students=StudentRepository(collections, log, placement),
+        students=students,
         changes=log.feed,
         corrections=CorrectionRepository(collections, log),
         sections=SectionRepository(collections),
@@ -87,6 +89,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         persisted_operations=PersistedOperationRepository(collections),
         intake=IntakeRepository(collections),
         reverification=ReverificationRepository(collections, log, placement),
+        promotion=PromotionRepository(collections, log, students),
     )
 
 

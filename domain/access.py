@@ -378,3 +378,46 @@ def require_follow_up_recorder(account: Account, school: School) -> None:
     own_school = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
     if not (own_school or supervises(account, school)):
         raise PermissionDenied("only the school's registrar or its supervising department records the follow-up")
+
+
+# -- the year-end change (Art. 17) ------------------------------------------------------
+
+
+def may_run_year_end(account: Account, school: School) -> bool:
+    """A school's year-end promotion and graduation: its own registrar, or its supervising
+    department (学籍主管部门, Art. 3) for the schools it supervises."""
+    if account.disabled:
+        return False
+    own_school = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
+    return own_school or supervises(account, school)
+
+
+def require_year_end_runner(account: Account, school: School) -> None:
+    require_writer(account)
+    if not may_run_year_end(account, school):
+        raise PermissionDenied("only the school's registrar or its supervising department runs its year-end change (Art. 17)")
+
+
+def may_see_year_end(account: Account, school: School) -> bool:
+    """A year-end plan is seen by who may run it, and by the auditors of the school's area."""
+    if account.role is Role.AUDITOR:
+        return not account.disabled and school_scope(account).contains(school)
+    return may_run_year_end(account, school)
+
+
+def require_progression_recorder(account: Account, school: School) -> None:
+    """Progression placements (升学) at a junior school: the receiving school's registrar,
+    or its supervising department, from the admission list it holds (Art. 17)."""
+    require_writer(account)
+    own_school = account.role is Role.SCHOOL_REGISTRAR and account.scope_code == school.code
+    if not (own_school or supervises(account, school)):
+        raise PermissionDenied("only the receiving school's registrar or its supervising department places its new students")
+
+
+def may_see_unplaced(account: Account, area_code: str) -> bool:
+    """Children out of school after primary: the departments and auditors over the area."""
+    if account.disabled or account.scope_code is None:
+        return False
+    if not (account.is_department or account.role is Role.AUDITOR):
+        return False
+    return area_contains(account.scope_code, area_code)

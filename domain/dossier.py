@@ -134,6 +134,9 @@ class Dossier:
     sanction_until: date | None = None  # 受处分期间: no transfer (Art. 11(4))
     missing: bool = False  # reported missing or detained: status never cancelled (Art. 16)
     skipped_grades: tuple[int, ...] = ()  # counted as completed (Art. 15)
+    # the year-end change (Art. 17, domain/promotion.py)
+    graduated_on: date | None = None
+    year_end_plan: str | None = None  # the last year-end plan that moved the student
 
 
 def _text(field_name: str, value: str | None, pattern: re.Pattern[str], what: str) -> None:

@@ -194,6 +194,11 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "re-verification.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
+    # -- the year-end change and progression (domain/promotion.py, Art. 17, 19) --------------
+    "NOT_YEAR_END": "The year-end change takes effect at the end of a school year: choose an effective date from June "
+    "to August.",
+    "NOT_AWAITING_PLACEMENT": "The student (named in the message) is not a primary graduate awaiting placement: not "
+    "graduated from grade 6, or placed at another school already. Remove the student from the list and send it again.",
 }
 
 

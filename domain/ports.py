@@ -32,6 +32,7 @@ from domain.intake import IntakeJob, IntakeResult, IntakeState
 from domain.tables import Row
 from domain.reference_lists import ListedVersion
 from domain.reverification.records import Campaign, RosterEntry, SchoolResult
+from domain.promotion import Move, YearEndPlan
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -484,4 +485,34 @@ class ReverificationStore(Protocol):
         self, school_code: str, *, grade: int | None, class_name: str | None, after: str | None, first: int
     ) -> Page[StudentRow]:
         """One page of the roster, of one grade or class when given."""
+        ...
+
+
+class PromotionStore(Protocol):
+    """Year-end plans and their runs (domain/promotion.py, Art. 17). `apply` moves each
+    student of a plan exactly once, by claiming the dossier version after the planned one
+    in the transition log; a dossier changed since the plan is recorded stale, not moved."""
+
+    async def school_dossiers(self, school_code: str) -> list[Dossier]: ...
+    async def save(self, plan: YearEndPlan) -> None:
+        """The moves first, then the plan: a plan that exists has all its moves."""
+        ...
+
+    async def plan(self, plan_id: str, *, with_moves: bool = False) -> YearEndPlan | None: ...
+    async def confirm(self, plan_id: str, stamp: Stamp) -> bool:
+        """False when the plan was confirmed before (the first confirmation is kept)."""
+        ...
+
+    async def finish(self, plan_id: str, stamp: Stamp) -> bool: ...
+    async def events(self, plan_id: str) -> dict[str, tuple[str, datetime]]: ...
+    async def outcomes(self, plan_id: str) -> dict[str, tuple[str, str]]:
+        """Dossier id → (number, MOVED or STALE) of every student the run dealt with."""
+        ...
+
+    async def apply(self, plan: YearEndPlan, moves: Sequence[Move], stamp: Stamp, *, batch: int = 500) -> None:
+        """Carry out moves of one school (each at most once, whoever else runs the plan)."""
+        ...
+
+    async def unplaced(self, area_code: str, today: date, *, after: str | None, first: int) -> Page[StudentRow]:
+        """Primary graduates of the area's schools whose placement fell due before today."""
         ...

@@ -106,7 +106,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
     ],
+    # The year-end change (Art. 17): a plan's moves, events and outcomes by plan; `promotion_plans`
+    # is read by `_id` only. The primary graduates not placed in time, by the area of their school
+    # (students: `school_code` alone is served by the "class" index).
+    "promotion_items": [IndexModel([("plan_id", ASCENDING)], name="plan")],
+    "promotion_events": [IndexModel([("plan_id", ASCENDING)], name="plan")],
+    "promotion_outcomes": [IndexModel([("plan_id", ASCENDING)], name="plan")],
 }
+INDEXES["students"] += [
+    IndexModel([(field, ASCENDING), ("state", ASCENDING), ("_id", ASCENDING), ("placement_due", ASCENDING)], name=f"promotion_unplaced_{field}")
+    for field in ("area_code", "city_code", "province_code")
+]
 
 # Collections whose name differs from their attribute in `Collections`.
 COLLECTION_ATTRIBUTES = {"audit_events": "audit"}

@@ -55,6 +55,10 @@ class Collections:
     intake_results: AsyncCollection[Doc]
     reverifications: AsyncCollection[Doc]
     reverification_schools: AsyncCollection[Doc]
+    promotion_plans: AsyncCollection[Doc]
+    promotion_items: AsyncCollection[Doc]
+    promotion_events: AsyncCollection[Doc]
+    promotion_outcomes: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -90,4 +94,8 @@ class Collections:
             intake_results=db["intake_results"],
             reverifications=db["reverifications"],
             reverification_schools=db["reverification_schools"],
+            promotion_plans=db["promotion_plans"],
+            promotion_items=db["promotion_items"],
+            promotion_events=db["promotion_events"],
+            promotion_outcomes=db["promotion_outcomes"],
         )

@@ -36,6 +36,7 @@ from domain.dossier import (
     missing_fields,
 )
 from domain.duplicates import Probe, match_keys
+from domain.promotion import awaits_placement, placement_due
 from domain.identity import IdDocKind, IdDocument, Sex, parse_id_document
 from domain.ports import AsOfRow, Change, ConcurrentWrite, EnrolledElsewhere, HistoryEntry, Page, Stamp, StudentFilter, StudentRow
 from storage.mongo import Collections, Doc
@@ -133,6 +134,10 @@ def dossier_to_doc(d: Dossier) -> Doc:
         "sanction_until": _dt(d.sanction_until),
         "reported_missing": d.missing,
         "skipped_grades": list(d.skipped_grades),
+        "graduated_on": _dt(d.graduated_on),
+        "year_end_plan": d.year_end_plan,
+        # a primary graduate not placed by then is reported (`unplacedGraduates`, Art. 17)
+        "placement_due": _dt(placement_due(d.graduated_on)) if awaits_placement(d) and d.graduated_on else None,
     }
 
 
@@ -172,11 +177,16 @@ def dossier_from_doc(doc: Doc) -> Dossier:
         sanction_until=_d(doc.get("sanction_until")),
         missing=bool(doc.get("reported_missing")),
         skipped_grades=tuple(doc.get("skipped_grades", [])),
+        graduated_on=_d(doc.get("graduated_on")),
+        year_end_plan=doc.get("year_end_plan"),
     )
 
 
 def _row(doc: Doc) -> StudentRow:
     return StudentRow(dossier_from_doc(doc), tuple(doc.get("missing", [])))
+
+
+row_of = _row  # for the other repositories that list dossiers
 
 
 def change_to_doc(change: Change | None) -> Doc | None:
@@ -199,6 +209,10 @@ class StudentRepository:
         self._log = log
         self._log_entries = collections.transitions
         self._placement = placement
+
+    async def stored_form(self, d: Dossier) -> Doc:
+        """The stored form of a dossier, as every write stores it (for bulk writers)."""
+        return await self._doc(d)
 
     async def _doc(self, d: Dossier) -> Doc:
         """The stored form of a dossier, with what scope and lists filter on."""

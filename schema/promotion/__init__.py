@@ -1,0 +1,1 @@
+"""Year-end promotion, graduation and progression (Art. 17, 19) in GraphQL."""
