@@ -469,6 +469,13 @@ class Student:
     def state(self) -> StudentStateType:  # type: ignore[valid-type]
         return self.dossier.status.state
 
+    @strawberry.field(
+        description="The day the student graduated by a year-end change (Art. 17), ISO 8601; null if never. A primary "
+        "graduate placed at a junior school keeps it."
+    )
+    def graduated_on(self) -> date | None:
+        return self.dossier.graduated_on
+
     @strawberry.field(description="Whether the supervising department has verified (核准) the dossier (Art. 6).")
     def verification(self) -> VerificationType:  # type: ignore[valid-type]
         return self.dossier.verification

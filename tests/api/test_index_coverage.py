@@ -7,6 +7,7 @@ session; this test adds every read path and job on top, then checks each shape."
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -105,6 +106,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         gql.post(ROSTER, {"c": campaign, "s": "2141010501", "grade": 2, "className": "二(1)班"}, as_=role)
         gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
+    year_end_shapes(gql)
 
     jobs = CommandCounter()
 
@@ -136,3 +138,23 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
     assert len(shapes) > 40  # the paths above were really exercised
     unserved = sorted((s for s in shapes if s.collection not in WHOLE_READS and serving_index(s) is None), key=repr)
     assert not unserved, "\n".join(map(repr, unserved))
+
+
+def year_end_shapes(gql: GraphQLClient) -> None:
+    """The year-end change (Art. 17): a plan, its job in the API process, its status, the
+    unplaced-graduates report and a progression placement."""
+    from tests.api.test_promotion import PLACE, PLAN, RUN, STATUS, UNPLACED
+
+    graduate = enrol(gql, grade=6, className="六(1)班", born=date(2014, 6, 6))
+    made = gql(PLAN, {"input": {"effectiveDate": f"{date.today().year - 1}-07-01", "grades": [6]}}, as_="weiwu.registrar")["planYearEnd"]
+    gql(RUN, {"id": made["plan"]["id"]}, as_="weiwu.registrar")
+    for _ in range(600):
+        if gql(STATUS, {"id": made["plan"]["id"]}, as_="weiwu.registrar")["yearEndPlan"]["state"] == "DONE":
+            break
+        time.sleep(0.1)
+    for role in ROLES:
+        gql.post(UNPLACED, {"area": "410105"}, as_=role)
+        gql.post(UNPLACED, {"area": "410100"}, as_=role)
+        gql.post(UNPLACED, {"area": "410000"}, as_=role)
+    placement = {"schoolCode": "2141010503", "entryDate": f"{date.today().year - 1}-09-01", "placements": [{"number": graduate, "className": "初一(1)班"}]}
+    gql(PLACE, {"input": placement}, as_="jinshui.dept")
