@@ -65,7 +65,7 @@ class YearEndStatus:
 
 # -- who, for which schools ---------------------------------------------------------------
 
-SCHOOLS_CODES = declared("INVALID_SCHOOL_CODE", "NOT_FOUND", *ROLE_CODES)  # `chosen_schools`
+SCHOOLS_CODES = declared("INVALID_VALUE", "INVALID_SCHOOL_CODE", "NOT_FOUND", *ROLE_CODES)  # `chosen_schools`
 
 
 async def chosen_schools(ctx: Session, codes: Sequence[str] | None) -> list[School]:
@@ -81,6 +81,8 @@ async def chosen_schools(ctx: Session, codes: Sequence[str] | None) -> list[Scho
             codes = await supervised_schools(ctx, account.scope_code)
         else:
             raise PermissionDenied("only a school's registrar or its supervising department runs its year-end change (Art. 17)")
+    if not codes:
+        raise DomainError("schoolCodes", "choose at least one school (your department supervises none)", "INVALID_VALUE")
     schools: list[School] = []
     for i, given in enumerate(dict.fromkeys(codes)):
         code = validate_school_code(given, f"schoolCodes.{i}")
@@ -117,7 +119,7 @@ async def plan_in_scope(ctx: Session, plan_id: str, field: str = "planId") -> Ye
     """A plan, if the caller sees every school it covers (who may run it, and the auditors
     of their area); anyone else is told it does not exist."""
     plan = await ctx.stores.promotion.plan(plan_id.strip()) if plan_id.strip() else None
-    if plan is None:
+    if plan is None or not plan.school_codes:
         raise NotFound(field, "year-end plan")
     for code in plan.school_codes:
         school = await ctx.loaders.school.load(code)

@@ -198,6 +198,7 @@ def test_a_dossier_changed_after_the_plan_is_reported_not_moved(gql: GraphQLClie
         ("weiwu.registrar", {"effectiveDate": "2027-03-01"}, "NOT_YEAR_END"),
         ("weiwu.registrar", {"grades": [0, 3]}, "INVALID_VALUE"),
         ("weiwu.registrar", {"schoolCodes": ["12"]}, "INVALID_SCHOOL_CODE"),
+        ("jinshui.dept", {"schoolCodes": []}, "INVALID_VALUE"),
     ],
 )
 def test_who_may_plan_and_bad_input_change_nothing(gql: GraphQLClient, server: tuple[ApiServer, Any], as_: str, given: dict[str, Any], code: str) -> None:
