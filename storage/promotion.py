@@ -48,6 +48,12 @@ from storage.students import AGGREGATE, StudentRepository, change_to_doc, dossie
 from storage.transitions import TransitionLog, entry_hash, new_entry, projection_of
 
 MOVED, STALE = "MOVED", "STALE"
+# Replacements per `update` command. FerretDB 1.24 keeps a PostgreSQL connection of its pool
+# for every statement of an update command until the command ends, and waits for a free
+# one for the next: a command of more statements than its pool holds (about 50) never
+# returns, and every later request to that FerretDB waits behind it (measured: a school of
+# more than 50 students hung the server).
+UPDATE_CHUNK = 16
 ACTIONS = {MoveKind.PROMOTE: "STATUS:YEAR_END_PROMOTION", MoveKind.GRADUATE: "STATUS:YEAR_END_GRADUATION"}
 
 
@@ -197,11 +203,9 @@ class PromotionRepository:
                     outcomes[m.dossier_id] = STALE  # someone else's version: changed since the plan
         won = [(m, e) for m, e in claims if m.dossier_id not in outcomes]
         await self._log.feed.append_many([e for _, e in won])  # before the projections, as in `commit`
-        if won:
-            await self._students.bulk_write(
-                [ReplaceOne({"_id": e["aggregate_id"], "version": {"$not": {"$gte": e["version"]}}}, projection_of(e)) for _, e in won],
-                ordered=False,
-            )
+        replacements = [ReplaceOne({"_id": e["aggregate_id"], "version": {"$not": {"$gte": e["version"]}}}, projection_of(e)) for _, e in won]
+        for start in range(0, len(replacements), UPDATE_CHUNK):
+            await self._students.bulk_write(replacements[start : start + UPDATE_CHUNK], ordered=False)
         outcomes.update({m.dossier_id: MOVED for m, _ in won})
         number = {m.dossier_id: m.number for m in moves}
         await insert_unordered(

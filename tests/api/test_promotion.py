@@ -29,6 +29,7 @@ from tests.reverification import client_of, own_api
 from tests.support import ApiServer, GraphQLClient
 
 WEIWU, WENHUA, FUNIU, XIGUAN = "2141010501", "2141010502", "2141010201", "2141030201"
+CHENGGUAN = "2141012201"  # a nine-year school in 中牟县
 WAIGUOYU = "2141010503"  # a junior school in 金水区 (its registrar is not trained yet)
 LAST_SUMMER = date(date.today().year - 1, 7, 1)  # placements due 15 July: passed
 PLAN_FIELDS = """id effectiveDate schoolCodes grades fingerprint total promoted graduated state done moved stale
@@ -305,3 +306,15 @@ def test_primary_graduates_are_placed_at_a_junior_school_and_the_unplaced_are_re
     copy = student(gql, graduates[0], "funiu.registrar")  # the primary keeps its copy (Art. 19)
     assert copy is not None and copy["history"][-1]["action"] == "STATUS:PROGRESSION"
     assert db.students.find_one({"number": graduates[0]})["version"] == versions[graduates[0]] + 1
+
+
+def test_a_school_larger_than_one_update_command_is_promoted_whole_and_a_nine_year_grade_6_stays(gql: GraphQLClient, server: tuple[ApiServer, Any]) -> None:
+    """More students than one bulk write of projections may carry on FerretDB (its pool
+    holds a connection per statement): the job splits them, and the server keeps answering."""
+    numbers = [enrol(gql, CHENGGUAN, "chengguan.registrar", 6) for _ in range(60)]
+    made = plan(gql, "zhongmou.dept", schoolCodes=[CHENGGUAN], grades=[6])
+    assert (made["plan"]["total"], made["plan"]["promoted"], made["plan"]["graduated"]) == (60, 60, 0)
+    done = run_to_end(gql, made["plan"]["id"], "zhongmou.dept")
+    assert (done["done"], done["moved"]) == (60, 60)
+    db = server[1]
+    assert db.students.count_documents({"school_code": CHENGGUAN, "grade": 7, "class_name": "七(1)班", "state": "ENROLLED"}) == len(numbers)
