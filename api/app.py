@@ -46,6 +46,7 @@ from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_cl
 from storage.indexes import ensure_indexes
 from storage.intake import IntakeRepository
 from storage.promotion import PromotionRepository
+from application import promotion
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
             elif settings.metrics_token is None and settings.is_production:
                 log.warning("metrics not exposed: set METRICS_TOKEN or METRICS_PORT")
             checks.start()
+            await promotion.resume_unfinished(stores())  # year-end jobs a stopped process left (Art. 17)
             log.info("started", env=settings.app_env.value, database=settings.mongodb_database)
             async with intake_jobs.running_in_background():
                 yield

@@ -182,6 +182,17 @@ def _ended(task: asyncio.Task[None]) -> None:
         log.error("year-end job stopped; confirm the plan again to resume it", exc_info=task.exception())
 
 
+async def resume_unfinished(stores: Stores) -> list[str]:
+    """Start again, in this process, every confirmed plan whose job has not finished (the
+    process running it stopped): an API process does this when it starts. Two processes
+    resuming the same plan move nobody twice. The ids of the plans resumed."""
+    resumed = []
+    for plan_id, confirmed_by in sorted((await stores.promotion.unfinished()).items()):
+        start(stores, plan_id, Stamp(confirmed_by, f"promotion-{plan_id}"))
+        resumed.append(plan_id)
+    return resumed
+
+
 async def run_job(stores: Stores, plan_id: str, stamp: Stamp, *, batch: int = BATCH) -> None:
     """Move every student of the plan not dealt with yet, school by school; then mark the
     plan done. Safe to stop anywhere and run again, or to run twice at once."""

@@ -110,7 +110,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     # is read by `_id` only. The primary graduates not placed in time, by the area of their school
     # (students: `school_code` alone is served by the "class" index).
     "promotion_items": [IndexModel([("plan_id", ASCENDING)], name="plan")],
-    "promotion_events": [IndexModel([("plan_id", ASCENDING)], name="plan")],
+    "promotion_events": [IndexModel([("plan_id", ASCENDING)], name="plan"), IndexModel([("event", ASCENDING)], name="event")],
     "promotion_outcomes": [IndexModel([("plan_id", ASCENDING)], name="plan")],
 }
 INDEXES["students"] += [

@@ -167,6 +167,11 @@ class PromotionRepository:
         """Event name → (who, when)."""
         return {d["event"]: (d["by"], d["at"]) async for d in self._events.find({"plan_id": plan_id})}
 
+    async def unfinished(self) -> dict[str, str]:
+        """Plan id → who confirmed it, of every confirmed plan whose job has not finished."""
+        finished = {d["plan_id"] async for d in self._events.find({"event": "finished"})}
+        return {d["plan_id"]: d["by"] async for d in self._events.find({"event": "confirmed"}) if d["plan_id"] not in finished}
+
     async def outcomes(self, plan_id: str) -> dict[str, tuple[str, str]]:
         """Dossier id → (number, MOVED or STALE), for every student the run has dealt with."""
         return {d["dossier_id"]: (d["number"], d["outcome"]) async for d in self._outcomes.find({"plan_id": plan_id})}

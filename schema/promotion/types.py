@@ -15,7 +15,8 @@ YearEndJobStateType = describe_values(
     {
         "PLANNED": "A dry run only: nothing has changed. Confirm it with runPromotion.",
         "RUNNING": "Confirmed: students are being moved (see `done` of `total`). If it stays here without progress, "
-        "the process running it stopped; confirm it again to resume (nobody is moved twice).",
+        "the process running it stopped: the next API process to start resumes it, or confirm it again (nobody is "
+        "moved twice).",
         "DONE": "Every student of the plan was moved, or reported in `stale` because the dossier changed since the plan.",
     },
 )

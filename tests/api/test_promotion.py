@@ -30,6 +30,7 @@ from tests.support import ApiServer, GraphQLClient
 
 WEIWU, WENHUA, FUNIU, XIGUAN = "2141010501", "2141010502", "2141010201", "2141030201"
 CHENGGUAN = "2141012201"  # a nine-year school in 中牟县
+TEJIAO = "2141010202"  # a special-education school (grades 1-9) supervised by 郑州市
 WAIGUOYU = "2141010503"  # a junior school in 金水区 (its registrar is not trained yet)
 LAST_SUMMER = date(date.today().year - 1, 7, 1)  # placements due 15 July: passed
 PLAN_FIELDS = """id effectiveDate schoolCodes grades fingerprint total promoted graduated state done moved stale
@@ -318,3 +319,29 @@ def test_a_school_larger_than_one_update_command_is_promoted_whole_and_a_nine_ye
     assert (done["done"], done["moved"]) == (60, 60)
     db = server[1]
     assert db.students.count_documents({"school_code": CHENGGUAN, "grade": 7, "class_name": "七(1)班", "state": "ENROLLED"}) == len(numbers)
+
+
+def test_a_confirmed_job_left_by_a_stopped_process_is_resumed_when_an_api_process_starts(gql: GraphQLClient, server: tuple[ApiServer, Any]) -> None:
+    api, db = server
+    numbers = [enrol(gql, TEJIAO, "tejiao.registrar", 2) for _ in range(3)]
+    made = plan(gql, "tejiao.registrar", grades=[2])
+    plan_id = made["plan"]["id"]
+
+    async def confirmed_then_stopped() -> None:  # the process died right after recording the confirmation
+        async with opened(api) as stores:
+            assert await stores.promotion.confirm(plan_id, Stamp("tejiao.registrar", "stopped"))
+
+    asyncio.run(confirmed_then_stopped())
+    stalled = gql(STATUS, {"id": plan_id}, as_="tejiao.registrar")["yearEndPlan"]
+    assert (stalled["state"], stalled["done"]) == ("RUNNING", 0)
+    another = ApiServer(api.settings).start()
+    try:
+        with client_of(another) as other:
+            deadline = time.monotonic() + 120
+            while (status := other(STATUS, {"id": plan_id}, as_="tejiao.registrar")["yearEndPlan"])["state"] != "DONE":
+                assert time.monotonic() < deadline, status
+                time.sleep(0.2)
+    finally:
+        another.stop()
+    assert (status["done"], status["moved"]) == (3, 3)
+    assert [db.students.find_one({"number": n})["grade"] for n in numbers] == [3, 3, 3]
