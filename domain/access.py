@@ -363,7 +363,7 @@ def may_see_reverification_school(account: Account, department_code: str, school
 
 
 def require_reverification_department(account: Account, department_code: str | None = None) -> None:
-    """Opening a re-verification, deciding the schools' results, dismissing their tasks and
+    """Opening a re-verification, deciding the schools' results, waiving their tasks and
     closing it: the education department that supervises the schools (学籍主管部门, Art. 3),
     which re-verifies every term (Art. 23); with a code, that department only."""
     require_writer(account)

@@ -174,7 +174,7 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "find it with reverificationCampaigns and carry on there.",
     "NO_SCHOOLS": "Your department supervises no school (学籍主管部门, Art. 3), so there is no roster to re-verify.",
     "CAMPAIGN_CLOSED": "The re-verification is closed: rosters are no longer confirmed, decided or changed. Its "
-    "open tasks can still be linked to their business or dismissed.",
+    "open tasks can still be linked to their business or waived.",
     "ALREADY_CONFIRMED": "The school's result is confirmed already (by the school and waiting for the department, or "
     "by the department): it is not confirmed again and its discrepancies do not change unless the department returns "
     "it.",
@@ -187,8 +187,8 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "HAS_DOSSIER": "The child has a dossier at this school already (the message gives its number): it is on the "
     "roster, not a child without a dossier.",
     "NOT_YET_A_TASK": "A discrepancy becomes a task when the department confirms the school's result; link or "
-    "dismiss it after that.",
-    "ALREADY_RESOLVED": "The discrepancy is not open: it was linked to its business, dismissed or withdrawn already.",
+    "waive it after that.",
+    "ALREADY_RESOLVED": "The discrepancy is not open: it was linked to its business, waived or withdrawn already.",
     "WRONG_FOLLOW_UP": "That business does not resolve this discrepancy: it is of a kind that does not fit (the "
     "message lists those that do), about another student or field, ended without effect, or predates the "
     "re-verification.",

@@ -197,7 +197,7 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "confirmReverificationRoster": ("weiwu.registrar", {"campaignId": campaign, "schoolCode": "2141010501"}),
         "decideReverificationSchool": ("jinshui.dept", {"campaignId": campaign, "schoolCode": "2141010501", "decision": "RETURN", "comment": "重做"}),
         "linkReverificationDiscrepancy": ("weiwu.registrar", {"id": discrepancy, "businessKind": "CASE", "businessId": case}),
-        "dismissReverificationDiscrepancy": ("jinshui.dept", {"id": discrepancy, "reason": "学生已返校"}),
+        "waiveReverificationDiscrepancy": ("jinshui.dept", {"id": discrepancy, "reason": "学生已返校"}),
         "closeReverification": ("jinshui.dept", {"id": campaign, "note": "说明"}),
         "importSchools": ("admin", {
             "rows": [{"code": "2141010501", "name": "金水区纬五路第一小学", "kind": "小学", "ownership": "公办",
