@@ -4,7 +4,9 @@ Writes without transactions, in an order that can be resumed: the case is writte
 (version-guarded), then its effects on the dossier (guarded by the dossier still naming the
 case as its open business), then the case records how many effects are written. Effects
 decided but not written are written by the next decision on the case, or, for a
-completed case, by its last party deciding again."""
+completed case, by its last party deciding again. A completed transfer opens its archive
+handover (Art. 18) in the same way: after its effects, and again on a repeated decision
+when the first stopped before it."""
 
 from __future__ import annotations
 

@@ -221,7 +221,7 @@ def _stores_call(settings: Settings, call: Any) -> Any:
 
 
 def test_the_daily_job_escalates_an_overdue_handover_once_and_the_report_lists_it_late(
-    gql: GraphQLClient, settings: Settings
+    gql: GraphQLClient, settings: Settings, db: Any
 ) -> None:
     number = enrol(gql, grade=3, className="三(3)班", born=date(2017, 8, 8))
     case_id = transfer(gql, number)
@@ -241,6 +241,8 @@ def test_the_daily_job_escalates_an_overdue_handover_once_and_the_report_lists_i
     run_on(due + timedelta(days=2))  # once only
     assert [e["action"] for e in one(gql, case_id, "jinshui.dept")["timeline"]] == ["OPENED", "ESCALATED"]
     assert one(gql, on_time_id, "jinshui.dept")["escalatedTo"] is None  # handed over in time
+    assert versions(db, case_id) == ["OPENED", "ESCALATED"]
+    assert db.audit_events.count_documents({"action": "job:escalateArchiveHandover", "target_id": case_id}) == 1
 
     # the compliance report's list: not handed over by its deadline, of the area asked for
     later = due + timedelta(days=3)
