@@ -50,6 +50,7 @@ from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
 from storage.placement import SchoolPlacement
 from storage.persisted import PersistedOperationRepository
+from storage.archive_handovers import ArchiveHandoverRepository
 from storage.reverification import ReverificationRepository
 from storage.students import StudentRepository
 from storage.transitions import TransitionLog
@@ -87,6 +88,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         persisted_operations=PersistedOperationRepository(collections),
         intake=IntakeRepository(collections),
         reverification=ReverificationRepository(collections, log, placement),
+        archive_handovers=ArchiveHandoverRepository(collections, log, placement),
     )
 
 

@@ -4,7 +4,9 @@ Writes without transactions, in an order that can be resumed: the case is writte
 (version-guarded), then its effects on the dossier (guarded by the dossier still naming the
 case as its open business), then the case records how many effects are written. Effects
 decided but not written are written by the next decision on the case, or, for a
-completed case, by its last party deciding again."""
+completed case, by its last party deciding again. A completed transfer opens its archive
+handover (Art. 18) in the same way: after its effects, and again on a repeated decision
+when the first stopped before it."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from domain.workflows.engine import (
     withdraw as engine_withdraw,
 )
 from application.session import Session, Stores
+from application import archive_handovers
 from application import students as students
 
 EVERY_SCHOOL = SchoolScope(everything=True)
@@ -178,6 +181,8 @@ async def decide_case(
         if slots != case.effects_applied and recent:
             raise DomainError("id", "someone decided this case meanwhile; reload it", "CONFLICT")
         case, dossier = await _apply_pending(ctx, case)
+        if await archive_handovers.open_after_transfer(ctx, case):  # Art. 18: a completion stopped before it
+            return case, dossier or await ctx.stores.students.by_id(case.dossier_id)
         if dossier is None:
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
         return case, dossier
@@ -202,7 +207,9 @@ async def decide_case(
     if updated.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
         await ctx.stores.students.release_business(case.dossier_id, case.id, ctx.stamp())
         return updated, None
-    return await _apply_pending(ctx, updated)
+    updated, dossier = await _apply_pending(ctx, updated)
+    await archive_handovers.open_after_transfer(ctx, updated)  # Art. 18: the archive follows a transfer
+    return updated, dossier
 
 
 async def _apply_pending(ctx: Session, case: Case) -> tuple[Case, Dossier | None]:

@@ -32,6 +32,7 @@ from domain.ports import (
     IntakeStore,
     PersistedOperationStore,
     ReverificationStore,
+    ArchiveHandoverStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -61,6 +62,7 @@ class Stores:
     persisted_operations: PersistedOperationStore
     intake: IntakeStore
     reverification: ReverificationStore
+    archive_handovers: ArchiveHandoverStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

@@ -194,6 +194,14 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "re-verification.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
+    # -- archive handover after a transfer (domain/archive_handovers.py, Art. 18, 19) --------
+    "ALREADY_HANDED_OVER": "The sending school has recorded this archive's handover already; the receiving school "
+    "acknowledges it next.",
+    "INCOMPLETE_HANDOVER": "A handover sends the whole archive (Art. 18): the electronic dossier and the paper file "
+    "at least; list both in `parts` (and the evidence originals if any were sent).",
+    "NOT_HANDED_OVER": "The sending school has not recorded the handover yet: receipt is acknowledged after the "
+    "archive was sent.",
+    "ALREADY_RECEIVED": "The receiving school has acknowledged receipt of this archive already; the handover is done.",
 }
 
 

@@ -32,6 +32,7 @@ from domain.intake import IntakeJob, IntakeResult, IntakeState
 from domain.tables import Row
 from domain.reference_lists import ListedVersion
 from domain.reverification.records import Campaign, RosterEntry, SchoolResult
+from domain.archive_handovers import ArchiveHandover, HandoverState
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -485,3 +486,30 @@ class ReverificationStore(Protocol):
     ) -> Page[StudentRow]:
         """One page of the roster, of one grade or class when given."""
         ...
+
+
+class ArchiveHandoverStore(Protocol):
+    """Archive handovers after a transfer (Art. 18, 19), each an aggregate of the transition
+    log keyed by the transfer case's id: `open` claims version 1 (one per transfer), every
+    later change the next version (`ConcurrentWrite`, having changed nothing, when another
+    writer claimed it first)."""
+
+    async def open(self, h: ArchiveHandover, stamp: Stamp) -> bool:
+        """False when the handover exists already (the stored one is kept)."""
+        ...
+
+    async def get(self, handover_id: str) -> ArchiveHandover | None: ...
+    async def replace(self, before: ArchiveHandover, after: ArchiveHandover, stamp: Stamp, *, action: str) -> None: ...
+    async def page(
+        self, scope_key: str | None, state: HandoverState | None, *, after: str | None, first: int
+    ) -> Page[ArchiveHandover]:
+        """Handovers seen through one scope token (None: all), in id order."""
+        ...
+
+    async def overdue(self, today: date) -> list[ArchiveHandover]: ...
+    async def due_between(self, scope_key: str, start: date, end: date) -> list[ArchiveHandover]: ...
+    async def transfer_version(self, dossier_id: str, case_id: str) -> tuple[int, datetime] | None:
+        """The dossier's version written by the case's status change, and when."""
+        ...
+
+    async def dossier_at(self, dossier_id: str, version: int) -> Dossier | None: ...

@@ -106,6 +106,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
     ],
+    # Archive handovers after a transfer: a scope's or a school's list (optionally by
+    # state), the overdue ones (the daily job), an area's by deadline (the compliance report).
+    "archive_handovers": [
+        IndexModel([("scope_keys", ASCENDING), ("_id", ASCENDING)], name="scope"),
+        IndexModel([("scope_keys", ASCENDING), ("state", ASCENDING), ("_id", ASCENDING)], name="scope_state"),
+        IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING), ("due", ASCENDING)], name="due"),
+        IndexModel([("scope_keys", ASCENDING), ("due", ASCENDING)], name="scope_due"),
+    ],
 }
 
 # Collections whose name differs from their attribute in `Collections`.

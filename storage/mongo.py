@@ -55,6 +55,7 @@ class Collections:
     intake_results: AsyncCollection[Doc]
     reverifications: AsyncCollection[Doc]
     reverification_schools: AsyncCollection[Doc]
+    archive_handovers: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -90,4 +91,5 @@ class Collections:
             intake_results=db["intake_results"],
             reverifications=db["reverifications"],
             reverification_schools=db["reverification_schools"],
+            archive_handovers=db["archive_handovers"],
         )

@@ -297,6 +297,8 @@ class Student:
     # of it (the scope and the masking are today's, Art. 19, 24).
     day: strawberry.Private[date | None] = None
     live: strawberry.Private[d.Dossier | None] = None
+    # A copy pinned to one recorded version (a transfer's, Art. 19): its history stops there.
+    cutoff: strawberry.Private[datetime | None] = None
 
     @classmethod
     def of(cls, row: StudentRow, *, as_of: date | None = None, live: d.Dossier | None = None) -> Student:
@@ -513,7 +515,9 @@ class Student:
     )
     async def history(self, info: Info) -> list[HistoryEntry]:
         entries = await info.context.stores.students.history(self.dossier.id)
-        if self.day is not None:
+        if self.cutoff is not None:
+            entries = [h for h in entries if h.at <= self.cutoff]
+        elif self.day is not None:
             entries = [h for h in entries if h.at < end_of_day(self.day)]
         return await shown_changes(info, self._now.status.school_code, self._now.number, entries, "history")
 

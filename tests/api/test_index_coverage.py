@@ -14,6 +14,7 @@ from api.app import s3_client, stores_of
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
 from application.reverification import escalate_overdue_reverifications
+from application.archive_handovers import escalate_overdue_handovers, late_archive_handovers
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
@@ -23,6 +24,9 @@ from storage.transitions import repair_projections
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, ROSTER, confirm, open_campaign, raise_
 from tests.support import ApiServer, CommandCounter, GraphQLClient
+from tests.api.test_archive_handovers import LIST as HANDOVERS
+from tests.api.test_archive_handovers import SNAPSHOT as HANDOVER_SNAPSHOT
+from tests.api.test_archive_handovers import transfer
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
   totalCount pageInfo { endCursor } edges { node { number school { code } cases { id } documents { id }
@@ -105,6 +109,13 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         gql.post(ROSTER, {"c": campaign, "s": "2141010501", "grade": 2, "className": "二(1)班"}, as_=role)
         gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
+    handovers = [transfer(gql, enrol(gql, grade=2, className="二(1)班", born=date(2018, 6, day))) for day in (7, 8, 9)]
+    for role in ROLES:
+        for variables in ({}, {"state": "OPEN"}, {"s": "2141010501"}, {"s": "2141010501", "state": "OPEN"}):
+            page = gql.post(HANDOVERS, variables, as_=role).json()["data"]["archiveHandovers"]
+            if page["pageInfo"]["endCursor"]:
+                gql.post(HANDOVERS, {**variables, "after": page["pageInfo"]["endCursor"]}, as_=role)
+        gql.post(HANDOVER_SNAPSHOT, {"id": handovers[0]}, as_=role)
 
     jobs = CommandCounter()
 
@@ -119,6 +130,8 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             await escalate_overdue(stores, now)
             await remind_suspensions_ended(stores, now.date())
             await escalate_overdue_reverifications(stores, now)
+            await escalate_overdue_handovers(stores, now)
+            await late_archive_handovers(stores, "410100", now.date() - timedelta(days=500), now.date())
             await fixity(collections, archive)
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))
