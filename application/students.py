@@ -118,6 +118,30 @@ async def student_in_scope(ctx: Session, number: str) -> tuple[StudentRow, Schoo
     return row, school
 
 
+async def holds_for_caller(ctx: Session, dossier: Dossier) -> bool:
+    """Whether the caller sees the school that holds the status, or the one the student
+    attends (a special placement), rather than only a school the student has left."""
+    for code in (dossier.status.school_code, dossier.attending_school_code):
+        school = await ctx.loaders.school.load(code) if code else None
+        if school is not None and ctx.school_scope.contains(school):
+            return True
+    return False
+
+
+async def former_copy(ctx: Session, dossier: Dossier) -> tuple[Dossier, datetime] | None:
+    """The read-only electronic copy a school the student has left keeps (Art. 19): the
+    version that moved the student away from the last school the caller sees, and when it
+    was recorded, so later changes at the receiving school are not the sender's to see.
+    None when the caller sees the live dossier (it sees the school holding it now)."""
+    if await holds_for_caller(ctx, dossier):
+        return None
+    versions = await ctx.stores.students.versions(dossier.id)
+    held = [i for i, (version, _) in enumerate(versions) if await holds_for_caller(ctx, version)]
+    if not held or held[-1] + 1 >= len(versions):
+        return None
+    return versions[held[-1] + 1]
+
+
 @dataclass(frozen=True)
 class Enrolment:
     school_code: str
