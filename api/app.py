@@ -31,6 +31,7 @@ from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
+from api.exports import export_download_endpoint
 from api.intake import IntakeJobs, intake_routes
 from api.settings import Settings
 from schema import build_schema
@@ -53,6 +54,7 @@ from storage.persisted import PersistedOperationRepository
 from storage.reverification import ReverificationRepository
 from storage.students import StudentRepository
 from storage.transitions import TransitionLog
+from storage.exports import ExportRequestRepository
 
 log = structlog.get_logger("app")
 READINESS_TIMEOUT = 2.0
@@ -87,6 +89,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         persisted_operations=PersistedOperationRepository(collections),
         intake=IntakeRepository(collections),
         reverification=ReverificationRepository(collections, log, placement),
+        exports=ExportRequestRepository(collections, log),
     )
 
 
@@ -240,6 +243,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/exports/download", export_download_endpoint(settings, stores), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -32,6 +32,7 @@ from domain.ports import (
     IntakeStore,
     PersistedOperationStore,
     ReverificationStore,
+    ExportRequestStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -61,6 +62,7 @@ class Stores:
     persisted_operations: PersistedOperationStore
     intake: IntakeStore
     reverification: ReverificationStore
+    exports: ExportRequestStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

@@ -32,6 +32,7 @@ from domain.intake import IntakeJob, IntakeResult, IntakeState
 from domain.tables import Row
 from domain.reference_lists import ListedVersion
 from domain.reverification.records import Campaign, RosterEntry, SchoolResult
+from domain.exports import ExportLink, ExportRequest
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -485,3 +486,18 @@ class ReverificationStore(Protocol):
     ) -> Page[StudentRow]:
         """One page of the roster, of one grade or class when given."""
         ...
+
+
+class ExportRequestStore(Protocol):
+    """Export requests (Art. 24) and their download links (storage/exports.py)."""
+
+    async def create(self, request: ExportRequest, stamp: Stamp) -> None: ...
+    async def get(self, request_id: str) -> ExportRequest | None: ...
+    async def replace(self, before: ExportRequest, after: ExportRequest, stamp: Stamp, *, action: str) -> None:
+        """Claim the version after `before`; ConcurrentWrite when another change won it."""
+        ...
+
+    async def add_document(self, request_id: str, document_id: str, stamp: Stamp) -> ExportRequest | None: ...
+    async def page(self, *, requester: str | None, area_key: str | None, after: str | None, first: int) -> Page[ExportRequest]: ...
+    async def add_link(self, token: str, link: ExportLink, at: datetime) -> None: ...
+    async def link(self, token: str) -> ExportLink | None: ...

@@ -106,6 +106,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
     ],
+    # Export requests (Art. 24): a requester's own, and those of the departments in an area;
+    # `export_links` are read by `_id` only.
+    "export_requests": [
+        IndexModel([("requester", ASCENDING), ("_id", ASCENDING)], name="requester"),
+        IndexModel([("area_keys", ASCENDING), ("_id", ASCENDING)], name="area"),
+    ],
 }
 
 # Collections whose name differs from their attribute in `Collections`.

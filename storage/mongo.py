@@ -55,6 +55,8 @@ class Collections:
     intake_results: AsyncCollection[Doc]
     reverifications: AsyncCollection[Doc]
     reverification_schools: AsyncCollection[Doc]
+    export_requests: AsyncCollection[Doc]
+    export_links: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -90,4 +92,6 @@ class Collections:
             intake_results=db["intake_results"],
             reverifications=db["reverifications"],
             reverification_schools=db["reverification_schools"],
+            export_requests=db["export_requests"],
+            export_links=db["export_links"],
         )
