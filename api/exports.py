@@ -58,7 +58,8 @@ def export_download_endpoint(settings: Settings, stores: Callable[[], Stores]) -
         try:
             table = await exports.export_table(session, token)
         except DomainError as e:
-            await session.audit("download:export", "export_link", "-", e.code, details={"field": e.field})
+            target = await exports.link_request_id(session, token)
+            await session.audit("download:export", "export_request", target or "-", e.code, details={"field": e.field})
             body = {"error": {"code": e.code, "field": e.field, "message": e.message}}
             return JSONResponse(body, status_code=STATUS.get(e.code, 422))
         r = table.request

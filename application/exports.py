@@ -165,6 +165,12 @@ def _scope_key(scope: ExportScope) -> tuple[str, StudentFilter]:
     return key, StudentFilter(area_field=field_name, area_code=scope.area_code, grade=scope.grade, state=scope.state)
 
 
+async def link_request_id(ctx: Session, token: str) -> str | None:
+    """The request a link was issued for (to audit a refused download under it)."""
+    found = await ctx.stores.exports.link(token) if token else None
+    return found.request_id if found else None
+
+
 async def export_table(ctx: Session, token: str) -> ExportTable:
     """The approved export behind a link: exactly the approved fields of the dossiers in the
     approved scope, identifiers masked unless approved in full."""
