@@ -32,6 +32,7 @@ from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
 from api.exports import export_download_endpoint
+from api.compliance import compliance_routes
 from api.intake import IntakeJobs, intake_routes
 from api.settings import Settings
 from schema import build_schema
@@ -229,6 +230,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     intake = intake_routes(settings, stores, intake_jobs)
+    compliance_files = compliance_routes(settings, stores)
     explorer = Explorer(settings) if settings.is_development else None
     explorer_routes = [Route("/graphql/assets/{name}", explorer.asset, methods=["GET"])] if explorer else []
 
@@ -244,6 +246,8 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/exports/download", export_download_endpoint(settings, stores), methods=["GET"]),
+            Route("/compliance/report.xlsx", compliance_files["xlsx"], methods=["GET"]),
+            Route("/compliance/report.pdf", compliance_files["pdf"], methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -49,6 +49,7 @@ from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 from schema.exports.mutations import ExportMutations
 from schema.exports.queries import ExportQueries
+from schema.compliance.queries import ComplianceQueries
 
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
@@ -74,6 +75,7 @@ class Query(
     ChangeQueries,
     ReverificationQueries,
     ExportQueries,
+    ComplianceQueries,
 ):
     pass
 

@@ -26,7 +26,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
 fi
 
 # The compliance report's PDF embeds a CJK font with TrueType outlines (reportlab cannot
-# embed the CFF outlines of Noto CJK): WenQuanYi Zen Hei (application/compliance_pdf.py).
+# embed the CFF outlines of Noto CJK): WenQuanYi Zen Hei (api/compliance_pdf.py).
 if ! compgen -G '/usr/share/fonts/truetype/wqy/wqy-zenhei.tt[cf]' >/dev/null; then
   echo "installing fonts-wqy-zenhei (the compliance report's PDF embeds it)..." >&2
   apt_install fonts-wqy-zenhei
