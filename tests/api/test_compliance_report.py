@@ -160,7 +160,10 @@ def test_the_report_downloads_as_xlsx_and_as_a_pdf_in_chinese(scenario: tuple[Ap
         for heading in ("义务教育学生学籍管理合规报告", "汇总", "不为已接收学生建立学籍档案", "第二十六条（三）", "超出用途批量查阅学籍信息"):
             assert heading in text, heading
         assert made["late"]["name"] in text and made["unknown"] in text
-        fonts = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()]
+        fonts: list[Any] = []
+        for page in reader.pages:
+            resources: Any = page["/Resources"]
+            fonts += [f.get_object() for f in resources["/Font"].values()]
         cjk = [f for f in fonts if "WenQuanYi" in str(f.get("/BaseFont")) or "UMing" in str(f.get("/BaseFont"))]
         assert cjk and all("/FontFile2" in f["/FontDescriptor"].get_object() for f in cjk)  # embedded, not referenced
         downloads = db.audit_events.count_documents({"action": {"$in": ["download:complianceReport.xlsx", "download:complianceReport.pdf"]}, "outcome": "ok"})
