@@ -191,6 +191,22 @@ def test_requests_are_refused_outside_the_requesters_scope_and_never_self_approv
     assert link(gql, city["request"]["id"], "zhengzhou.dept") is None
 
 
+def test_an_area_export_carries_the_schools_its_department_supervises(gql: GraphQLClient) -> None:
+    ours = [student(gql), student(gql, WENHUA, "wenhua.registrar")]
+    elsewhere = student(gql, "2141010201", "funiu.registrar")  # 中原区: another county
+    made = ask(gql, "zhengzhou.dept", areaCode="410105", format="CSV", fields=["NAME", "SCHOOL_CODE"])
+    request_id = made["request"]["id"]
+    assert attach(gql, request_id, "zhengzhou.dept").status_code == 201
+    assert decide(gql, "jinshui.dept", id=request_id, approve=True)["__typename"] == "ApproveExportSuccess"
+    response = fetch(gql, str(link(gql, request_id, "zhengzhou.dept")), "zhengzhou.dept")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["姓名", "学校标识码"]
+    pairs = {(r[0], r[1]) for r in rows[1:]}
+    assert (ours[0]["name"], WEIWU) in pairs and (ours[1]["name"], WENHUA) in pairs
+    assert (elsewhere["name"], "2141010201") not in pairs and {school for _, school in pairs} <= {WEIWU, WENHUA, "2141010503"}
+
+
 def test_export_queries_are_served_by_declared_indexes(gql: GraphQLClient, api: ApiServer) -> None:
     made = ask(gql, "jinshui.dept", areaCode="410105", fields=["NAME"])
     for role in ("weiwu.registrar", "jinshui.dept", "henan.auditor"):
