@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from application.session import Session, Stores
 from domain.accounts import Account
@@ -34,6 +36,7 @@ from domain.reverification.records import Discrepancy, DiscrepancyKind, Discrepa
 from domain.workflows.engine import CaseKind, CaseState
 
 Finder = Callable[[Stores, str, Period], Awaitable[list[Finding]]]
+T = TypeVar("T")
 PAGE = 100
 
 
@@ -53,7 +56,27 @@ def _scope_key(area_code: str) -> str:
 # -- re-verification discrepancies (Art. 23) ----------------------------------------------
 
 
+# What several finders of one report read alike (discrepancies, the audit trail) is read once
+# per report: `compliance_report` opens a memo the finders share; without one, each reads.
+_memo: ContextVar[dict[tuple[str, str, Period], asyncio.Future[Any]] | None] = ContextVar("compliance_memo", default=None)
+
+
+async def _once(name: str, area_code: str, period: Period, read: Callable[[], Awaitable[T]]) -> T:
+    memo = _memo.get()
+    if memo is None:
+        return await read()
+    key = (name, area_code, period)
+    if key not in memo:
+        memo[key] = asyncio.ensure_future(read())
+    result: T = await memo[key]
+    return result
+
+
 async def _discrepancies(stores: Stores, area_code: str, period: Period) -> list[tuple[SchoolResult, Discrepancy]]:
+    return await _once("discrepancies", area_code, period, lambda: _read_discrepancies(stores, area_code, period))
+
+
+async def _read_discrepancies(stores: Stores, area_code: str, period: Period) -> list[tuple[SchoolResult, Discrepancy]]:
     """Discrepancies raised in the period at the area's schools and not withdrawn."""
     codes = {s.code for s in await schools_of(stores, area_code)}
     found: list[tuple[SchoolResult, Discrepancy]] = []
@@ -155,9 +178,7 @@ async def _late_cases(stores: Stores, area_code: str, period: Period, *, dropout
             if (case.kind is CaseKind.DROPOUT_REPORT) != dropout:
                 continue
             escalations = [e for e in case.events if e.action == "ESCALATED" and period.holds(e.at)]
-            still_overdue = (
-                case.state is CaseState.OPEN and case.due is not None and case.due < min(today, period.end) and case.escalated_to is None
-            )
+            still_overdue = case.state is CaseState.OPEN and case.due is not None and case.due < min(today, period.end)
             if not (escalations or still_overdue):
                 continue
             at = escalations[0].at if escalations else datetime.combine(case.due or today, datetime.min.time(), UTC)
@@ -219,6 +240,11 @@ def _audit_ref(event: AuditEvent) -> EvidenceRef:
 
 
 async def _audited(stores: Stores, area_code: str, period: Period) -> list[tuple[str, AuditEvent]]:
+    return await _once("audited", area_code, period, lambda: _read_audited(stores, area_code, period))
+
+
+async def _read_audited(stores: Stores, area_code: str, period: Period) -> list[tuple[str, AuditEvent]]:
+    """The audit events of the period of the accounts of the area's schools, with their school."""
     accounts = await _school_accounts(stores, area_code)
     found = await asyncio.gather(*(_events_of(stores, a.login, period) for a, _ in accounts))
     return [(school, e) for (_, school), events in zip(accounts, found, strict=True) for e in events]
@@ -274,7 +300,10 @@ async def reads_outside_purpose(stores: Stores, area_code: str, period: Period) 
     ]
 
 
-# One finder per line; (e) ARCHIVE_NOT_HANDED_OVER comes from the archive handovers.
+# One finder per line. (e) ARCHIVE_NOT_HANDED_OVER comes from the archive handovers after a
+# transfer (`application.archive_handovers.late_archive_handovers(stores, area_code, start,
+# end)`, findings of that kind), added as:
+#     lambda stores, area, period: late_archive_handovers(stores, area, period.start, period.end),
 FINDERS: list[Finder] = [
     attending_without_dossier,
     changes_not_recorded_in_time,
@@ -295,7 +324,11 @@ async def compliance_report(ctx: Session, area_code: str, start: date, end: date
     area = validate_area_code(area_code, "areaCode")
     period = check_period(start, end)
     require_report_reader(ctx.account, area)
-    results = await asyncio.gather(*(finder(ctx.stores, area, period) for finder in FINDERS))
+    token = _memo.set({})
+    try:
+        results = await asyncio.gather(*(finder(ctx.stores, area, period) for finder in FINDERS))
+    finally:
+        _memo.reset(token)
     findings = sorted((f for found in results for f in found), key=lambda f: (list(FindingKind).index(f.kind), f.at))
     report = ComplianceReport(area, period, datetime.now(UTC), ctx.account.login, tuple(findings))
     counts: dict[str, int] = defaultdict(int)
