@@ -192,7 +192,11 @@ async def _late_cases(stores: Stores, area_code: str, period: Period, *, dropout
                     school,
                     f"{what}：{case.kind.value}" + (f"（{step} 逾期）" if step else f"（{case.due} 到期）"),
                     student_number=case.number,
-                    evidence=(EvidenceRef(EvidenceKind.CASE, case.id), EvidenceRef(EvidenceKind.STUDENT, case.number)),
+                    evidence=(
+                        EvidenceRef(EvidenceKind.CASE, case.id),
+                        EvidenceRef(EvidenceKind.STUDENT, case.number),
+                        *(EvidenceRef(EvidenceKind.DOCUMENT, d) for d in case.evidence),
+                    ),
                 )
             )
         if not page.has_next:

@@ -74,7 +74,7 @@ def arrange(gql: GraphQLClient, server: ApiServer) -> dict[str, Any]:
     reads = "query($n: String!) { " + " ".join(f"r{i}: student(number: $n) {{ idNumberFull }}" for i in range(11)) + " }"
     for _ in range(2):
         gql(reads, {"n": late["number"]}, as_="weiwu.registrar")
-    return {"campaign": campaign, "left": left, "late": late, "case": case["case"]["id"], "unknown": unknown["name"]}
+    return {"campaign": campaign, "left": left, "late": late, "case": case["case"]["id"], "unknown": unknown["name"], "evidence": evidence}
 
 
 def report(gql: GraphQLClient, as_: str, area: str = "410105", start: date = START, end: date = END) -> dict[str, Any]:
@@ -97,6 +97,7 @@ def test_every_kind_of_finding_is_reported_with_resolvable_evidence(scenario: tu
         assert by_kind["DROPOUT_NOT_REPORTED"][0]["studentNumber"] == made["left"]["number"]
         late = by_kind["CHANGE_NOT_RECORDED_IN_TIME"][0]
         assert late["studentName"] == made["late"]["name"] and {"kind": "CASE", "id": made["case"]} in late["evidence"]
+        assert [e["id"] for e in late["evidence"] if e["kind"] == "DOCUMENT"] == made["evidence"]
         assert len(by_kind["READS_OUTSIDE_PURPOSE"][0]["evidence"]) >= 22 and by_kind["READS_OUTSIDE_PURPOSE"][0]["account"] == "weiwu.registrar"
 
         for f in found["findings"]:
@@ -117,6 +118,8 @@ def resolves(gql: GraphQLClient, db: Any, made: dict[str, Any], e: dict[str, str
         return gql("query($id: ID!) { case(id: $id) { id } }", {"id": key}, as_="jinshui.dept")["case"] is not None
     if kind == "STUDENT":
         return gql("query($n: String!) { student(number: $n) { number } }", {"n": key}, as_="jinshui.dept")["student"] is not None
+    if kind == "DOCUMENT":
+        return gql("query($id: ID!) { document(id: $id) { id } }", {"id": key}, as_="jinshui.dept")["document"] is not None
     if kind == "AUDIT_EVENT":
         return db.audit_events.find_one({"_id": ObjectId(key)}) is not None
     if kind == "DISCREPANCY":
