@@ -33,6 +33,7 @@ from domain.ports import (
     PersistedOperationStore,
     ReverificationStore,
     ArchiveHandoverStore,
+    ExportRequestStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -63,6 +64,7 @@ class Stores:
     intake: IntakeStore
     reverification: ReverificationStore
     archive_handovers: ArchiveHandoverStore
+    exports: ExportRequestStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

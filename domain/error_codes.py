@@ -192,6 +192,17 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "WRONG_FOLLOW_UP": "That business does not resolve this discrepancy: it is of a kind that does not fit (the "
     "message lists those that do), about another student or field, ended without effect, or predates the "
     "re-verification.",
+    # -- approved exports (domain/exports.py, Art. 24, R-A6) -----------------------------------
+    "ALREADY_DECIDED": "The export request is approved or refused already: it is not decided again and takes no more "
+    "documents. Make a new request if something else is needed.",
+    "OWN_EXPORT_REQUEST": "An export request is never decided by the account that made it (Art. 24: the written "
+    "approval comes from the department in charge); another official of that department decides it.",
+    "APPROVAL_DOCUMENT_MISSING": "The written approval (书面批准, Art. 24) is not attached yet: upload it with POST "
+    "/uploads?exportRequest=ID&kind=APPROVAL_LETTER, then approve.",
+    "FIELD_NOT_REQUESTED": "An approval names only fields the request asked for, and gives in full only identifiers "
+    "the request asked for in full; remove the others.",
+    "LINK_EXPIRED": "The download link has expired (links last a few minutes); ask for a new one through "
+    "ExportRequest.downloadUrl.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
     # -- archive handover after a transfer (domain/archive_handovers.py, Art. 18, 19) --------

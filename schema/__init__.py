@@ -49,6 +49,9 @@ from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 from schema.archive_handovers.mutations import ArchiveHandoverMutations
 from schema.archive_handovers.queries import ArchiveHandoverQueries
+from schema.exports.mutations import ExportMutations
+from schema.exports.queries import ExportQueries
+from schema.compliance.queries import ComplianceQueries
 
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
@@ -74,6 +77,8 @@ class Query(
     ChangeQueries,
     ReverificationQueries,
     ArchiveHandoverQueries,
+    ExportQueries,
+    ComplianceQueries,
 ):
     pass
 
@@ -96,6 +101,7 @@ class Mutation(
     ReverificationMutations,
     ReverificationTaskMutations,
     ArchiveHandoverMutations,
+    ExportMutations,
 ):
     pass
 

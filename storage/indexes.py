@@ -114,6 +114,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING), ("due", ASCENDING)], name="due"),
         IndexModel([("scope_keys", ASCENDING), ("due", ASCENDING)], name="scope_due"),
     ],
+    # Export requests (Art. 24): a requester's own, and those of the departments in an area;
+    # `export_links` are read by `_id` only.
+    "export_requests": [
+        IndexModel([("requester", ASCENDING), ("_id", ASCENDING)], name="requester"),
+        IndexModel([("area_keys", ASCENDING), ("_id", ASCENDING)], name="area"),
+    ],
 }
 
 # Collections whose name differs from their attribute in `Collections`.

@@ -56,6 +56,8 @@ class Collections:
     reverifications: AsyncCollection[Doc]
     reverification_schools: AsyncCollection[Doc]
     archive_handovers: AsyncCollection[Doc]
+    export_requests: AsyncCollection[Doc]
+    export_links: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -92,4 +94,6 @@ class Collections:
             reverifications=db["reverifications"],
             reverification_schools=db["reverification_schools"],
             archive_handovers=db["archive_handovers"],
+            export_requests=db["export_requests"],
+            export_links=db["export_links"],
         )

@@ -329,6 +329,7 @@ PROJECTIONS = {
     "reverification": "reverifications",
     "reverification_school": "reverification_schools",
     "archive_handover": "archive_handovers",
+    "export_request": "export_requests",
 }
 
 
