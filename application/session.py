@@ -15,6 +15,7 @@ from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scop
 from domain.accounts import Account, Role
 from domain.evidence import Document
 from domain.jurisdiction import Area, School
+from domain.school_handover import SchoolHandoverStore
 from domain.workflows.engine import Case
 from domain.ports import (
     AccountStore,
@@ -61,6 +62,7 @@ class Stores:
     persisted_operations: PersistedOperationStore
     intake: IntakeStore
     reverification: ReverificationStore
+    school_handovers: SchoolHandoverStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

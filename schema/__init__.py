@@ -47,6 +47,8 @@ from schema.reverification.task_mutations import ReverificationTaskMutations
 from schema.students.mutations import StudentMutations
 from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
+from schema.school_handover.mutations import SchoolHandoverMutations
+from schema.school_handover.queries import SchoolHandoverQueries
 
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
@@ -71,6 +73,7 @@ class Query(
     IntakeQueries,
     ChangeQueries,
     ReverificationQueries,
+    SchoolHandoverQueries,
 ):
     pass
 
@@ -92,6 +95,7 @@ class Mutation(
     PersistedOperationMutations,
     ReverificationMutations,
     ReverificationTaskMutations,
+    SchoolHandoverMutations,
 ):
     pass
 

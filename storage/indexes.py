@@ -106,6 +106,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("dossier_id", ASCENDING), ("_id", ASCENDING)], name="dossier"),
         IndexModel([("dossier_id", ASCENDING), ("section", ASCENDING), ("_id", ASCENDING)], name="dossier_section"),
     ],
+    "school_handovers": [IndexModel([("state", ASCENDING), ("_id", ASCENDING)], name="state")],
+    "school_handover_items": [IndexModel([("handover_id", ASCENDING), ("state", ASCENDING), ("_id", ASCENDING)], name="handover_state")],
 }
 
 # Collections whose name differs from their attribute in `Collections`.

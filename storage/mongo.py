@@ -55,6 +55,8 @@ class Collections:
     intake_results: AsyncCollection[Doc]
     reverifications: AsyncCollection[Doc]
     reverification_schools: AsyncCollection[Doc]
+    school_handovers: AsyncCollection[Doc]
+    school_handover_items: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -90,4 +92,6 @@ class Collections:
             intake_results=db["intake_results"],
             reverifications=db["reverifications"],
             reverification_schools=db["reverification_schools"],
+            school_handovers=db["school_handovers"],
+            school_handover_items=db["school_handover_items"],
         )

@@ -328,6 +328,7 @@ PROJECTIONS = {
     "calendar": "calendar_years",
     "reverification": "reverifications",
     "reverification_school": "reverification_schools",
+    "school_handover": "school_handovers",
 }
 
 

@@ -1,0 +1,204 @@
+"""A school's archive handed over as a whole when it merges into another school or closes
+(Art. 19, R-D4): who records it, what it changes, and when it is complete.
+
+A merger (A into B) or a closure (C, its archive to the school the county designates) is
+recorded by the school's supervising department, with the decision it rests on and the
+day it takes effect. From then on the school takes no new enrolment, transfer or intake
+row (`require_open`). The handover job moves every dossier the school holds, and with it
+the responsibility for its evidence, to the receiver; a BagIt manifest of what moved is
+archived under retention; the receiver verifies it and acknowledges it, and only then is
+the handover complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from domain.access import require_writer, school_scope, supervises
+from domain.accounts import Account, Role
+from domain.error_codes import declared
+from domain.errors import DomainError, PermissionDenied
+from domain.jurisdiction import School
+from domain.ports import Stamp
+from domain.text import TEXT_CODES, clean_text
+
+MAX_REFERENCE = 100  # a decision reference, as approval references elsewhere
+
+
+class SchoolHandoverKind(StrEnum):
+    MERGER = "MERGER"  # 合并: the school's archive goes to the school it merges into
+    CLOSURE = "CLOSURE"  # 撤销: the archive goes to the unit the county designates
+
+
+class SchoolHandoverState(StrEnum):
+    MOVING = "MOVING"  # recorded; the job moves the dossiers and evidence
+    BAGGED = "BAGGED"  # everything moved; the manifest is archived and awaits the receiver
+    VERIFIED = "VERIFIED"  # the receiver checked every checksum and count
+    ACKNOWLEDGED = "ACKNOWLEDGED"  # the receiver acknowledged the manifest: complete
+
+
+# What the school becomes (a new version of it).
+SCHOOL_STATE_AFTER = {SchoolHandoverKind.MERGER: "MERGED", SchoolHandoverKind.CLOSURE: "CLOSED"}
+
+OPEN_SCHOOL_CODES = declared("SCHOOL_CLOSED")  # `require_open`
+
+
+def require_open(school: School, field: str) -> None:
+    """A merged or closed school takes no new student, transfer or intake row (Art. 19)."""
+    if school.closed is not None:
+        raise DomainError(
+            field, f"{school.name} ({school.code}) is {school.closed.lower()}; its archive was handed over", "SCHOOL_CLOSED"
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    at: datetime
+    by: str
+    valid: bool
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    at: datetime
+    by: str
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
+class Bag:
+    """The archived manifest: the tar of the bag in the object store, and its hashes."""
+
+    key: str
+    version_id: str
+    sha256: str  # of the tar as stored
+    size: int
+    manifest_sha256: str  # of `manifest-sha256.txt`: what the receiver acknowledges
+
+
+@dataclass(frozen=True)
+class SchoolHandover:
+    id: str  # the sender's code: a school is handed over once
+    kind: SchoolHandoverKind
+    sender_code: str
+    receiver_code: str
+    legal_basis: str
+    effective_on: date
+    state: SchoolHandoverState
+    recorded_by: str
+    recorded_at: datetime
+    dossiers: int = 0
+    documents: int = 0
+    evidence_objects: int = 0
+    bag: Bag | None = None
+    verification: Verification | None = None
+    acknowledgement: Acknowledgement | None = None
+    revision: int = 1
+
+
+RECORD_CODES = declared(
+    *TEXT_CODES, "PERMISSION_DENIED", "ACCOUNT_DISABLED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "RECEIVER_IS_SENDER",
+    "SCHOOL_CLOSED", "DATE_IN_FUTURE", "VALUE_TOO_LONG",
+)
+
+
+def check_record(account: Account, sender: School, receiver: School, legal_basis: str, effective_on: date, today: date) -> str:
+    """The checks of a merger or closure; the cleaned decision reference."""
+    require_writer(account)
+    if not supervises(account, sender):
+        raise PermissionDenied("only the school's supervising department records its merger or closure (Art. 19)")
+    if receiver.code == sender.code:
+        raise DomainError("receiverCode", "the archive goes to another school", "RECEIVER_IS_SENDER")
+    require_open(sender, "schoolCode")
+    require_open(receiver, "receiverCode")
+    if effective_on > today:
+        raise DomainError("effectiveOn", "record the decision once it has taken effect", "DATE_IN_FUTURE")
+    basis = clean_text("legalBasis", legal_basis, max_length=None)
+    if not basis:
+        raise DomainError("legalBasis", "give the decision's reference (文号)", "INVALID_VALUE")
+    if len(basis) > MAX_REFERENCE:
+        raise DomainError("legalBasis", f"at most {MAX_REFERENCE} characters", "VALUE_TOO_LONG")
+    return basis
+
+
+def may_see(account: Account, sender: School, receiver: School) -> bool:
+    """The sender's supervising department, the receiver's registrar and departments,
+    archivists and auditors whose scope holds either school. Never the admin."""
+    if account.disabled or account.role is Role.ADMIN:
+        return False
+    if account.role is Role.SCHOOL_REGISTRAR:
+        return account.scope_code == receiver.code
+    scope = school_scope(account)
+    return scope.contains(sender) or scope.contains(receiver)
+
+
+RECEIVER_CODES = declared("ACCOUNT_DISABLED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "PERMISSION_DENIED")
+
+
+def require_receiver(account: Account, receiver: School) -> None:
+    """The receiver verifies and acknowledges: its registrar, or an archivist of its area
+    (who answers for the archive, Art. 19)."""
+    require_writer(account)
+    if account.role is Role.SCHOOL_REGISTRAR and account.scope_code == receiver.code:
+        return
+    if account.role is Role.ARCHIVIST and school_scope(account).contains(receiver):
+        return
+    raise PermissionDenied("only the receiving school's registrar or an archivist of its area does this")
+
+
+VERIFY_STATE_CODES = declared("HANDOVER_NOT_READY")
+ACKNOWLEDGE_STATE_CODES = declared("HANDOVER_NOT_READY", "HANDOVER_NOT_VERIFIED", "MANIFEST_MISMATCH")
+
+
+def check_verifiable(handover: SchoolHandover) -> None:
+    if handover.bag is None:
+        raise DomainError("id", "the handover job has not archived its manifest yet", "HANDOVER_NOT_READY")
+
+
+def check_acknowledgement(handover: SchoolHandover, manifest_sha256: str) -> None:
+    if handover.bag is None:
+        raise DomainError("id", "the handover job has not archived its manifest yet", "HANDOVER_NOT_READY")
+    if handover.state is SchoolHandoverState.ACKNOWLEDGED:
+        raise DomainError("id", "the handover is acknowledged already", "HANDOVER_NOT_READY")
+    if handover.verification is None or not handover.verification.valid or handover.state is not SchoolHandoverState.VERIFIED:
+        raise DomainError("id", "verify the manifest first (verifySchoolHandover)", "HANDOVER_NOT_VERIFIED")
+    if manifest_sha256.strip().lower() != handover.bag.manifest_sha256:
+        raise DomainError("manifestSha256", "this is not the SHA-256 of the archived manifest", "MANIFEST_MISMATCH")
+
+
+class SchoolHandoverStore(Protocol):
+    """What the handover needs of storage (storage/school_handovers.py)."""
+
+    async def create(self, handover: SchoolHandover, stamp: Stamp, record: dict[str, Any]) -> bool: ...
+    async def get(self, handover_id: str) -> SchoolHandover | None: ...
+    async def unfinished(self) -> list[SchoolHandover]: ...
+    async def held_by(self, school_code: str, limit: int = ...) -> list[str]: ...
+    async def claim_item(self, handover_id: str, dossier_id: str) -> None: ...
+    async def open_items(self, handover_id: str) -> list[str]: ...
+    async def finish_item(self, handover_id: str, dossier_id: str, state: str, documents: int) -> None: ...
+    async def moved(self, handover_id: str) -> list[str]: ...
+    async def hand_over_documents(self, dossier_id: str, receiver_code: str, reason: str, stamp: Stamp) -> int: ...
+    async def archive_bag(self, handover: SchoolHandover, info: dict[str, str], stamp: Stamp) -> SchoolHandover: ...
+    async def check(self, handover: SchoolHandover) -> list[str]: ...
+    async def record_verification(self, handover: SchoolHandover, verification: Verification, stamp: Stamp) -> SchoolHandover: ...
+    async def acknowledge(self, handover: SchoolHandover, ack: Acknowledgement, stamp: Stamp) -> SchoolHandover: ...
+    def bag_link(self, handover: SchoolHandover) -> tuple[str, datetime]: ...
+
+
+def bag_info(handover: SchoolHandover, sender: School, receiver: School) -> dict[str, str]:
+    """bag-info.txt (RFC 8493 §2.2.2): who hands over to whom, on what decision, when."""
+    return {
+        "Source-Organization": f"{sender.name} ({sender.code})",
+        "External-Identifier": f"school-handover:{handover.id}",
+        "External-Description": f"{handover.kind.value}: the archive of {sender.code} handed over to {receiver.code} (Art. 19)",
+        "Sender-School-Code": sender.code,
+        "Sender-School-Name": sender.name,
+        "Receiver-Code": receiver.code,
+        "Receiver-Name": receiver.name,
+        "Legal-Basis": handover.legal_basis,
+        "Effective-Date": handover.effective_on.isoformat(),
+        "Handover-Kind": handover.kind.value,
+    }
