@@ -35,6 +35,7 @@ from domain.school_handover import (
     check_verifiable,
     may_see,
     require_receiver,
+    require_recorder,
 )
 from domain.text import identifier
 
@@ -56,6 +57,7 @@ async def record(
     sender = await session.stores.schools.get(identifier(school_code), session.school_scope)
     if sender is None:
         raise NotFound("schoolCode", "school")
+    require_recorder(session.account, sender)
     receiver = await session.stores.schools.get(identifier(receiver_code), session.school_scope)
     if receiver is None:
         raise NotFound("receiverCode", "school")

@@ -105,11 +105,16 @@ RECORD_CODES = declared(
 )
 
 
-def check_record(account: Account, sender: School, receiver: School, legal_basis: str, effective_on: date, today: date) -> str:
-    """The checks of a merger or closure; the cleaned decision reference."""
+def require_recorder(account: Account, sender: School) -> None:
+    """The school's supervising department records its merger or closure (Art. 19)."""
     require_writer(account)
     if not supervises(account, sender):
         raise PermissionDenied("only the school's supervising department records its merger or closure (Art. 19)")
+
+
+def check_record(account: Account, sender: School, receiver: School, legal_basis: str, effective_on: date, today: date) -> str:
+    """The checks of a merger or closure; the cleaned decision reference."""
+    require_recorder(account, sender)
     if receiver.code == sender.code:
         raise DomainError("receiverCode", "the archive goes to another school", "RECEIVER_IS_SENDER")
     require_open(sender, "schoolCode")
