@@ -205,7 +205,7 @@ async def verify(session: Session, handover_id: str) -> SchoolHandover:
     handover, _, receiver = await handover_in_scope(session, handover_id)
     require_receiver(session.account, receiver)
     check_verifiable(handover)
-    problems = await session.stores.school_handovers.check(handover)
+    problems = await session.stores.school_handovers.problems_of(handover)
     stamp = session.stamp()
     verification = Verification(at=stamp.at, by=session.account.login, valid=not problems, problems=tuple(problems))
     return await session.stores.school_handovers.record_verification(handover, verification, stamp)

@@ -232,7 +232,7 @@ class SchoolHandoverRepository:
             assert current is not None
             return current
 
-    async def check(self, handover: SchoolHandover) -> list[str]:
+    async def problems_of(self, handover: SchoolHandover) -> list[str]:
         """Validate the archived bag with the bagit library (every checksum, the payload's
         size and count) and compare its counts with the database; the problems found."""
         assert handover.bag is not None

@@ -124,7 +124,7 @@ class SchoolHandoverMutations:
         "(no new enrolment, transfer or intake) and a job moves its whole archive to the school it merges into."
     )
     async def record_school_merger(
-        self, info: Info, input: Annotated[RecordSchoolMergerInput, strawberry.argument(description="The merger.")]
+        self, info: Info, input: Annotated[RecordSchoolMergerInput, strawberry.argument(description="The merger to record.")]
     ) -> RecordSchoolMergerResult:
         ctx = info.context
 
@@ -148,7 +148,7 @@ class SchoolHandoverMutations:
         "(no new enrolment, transfer or intake) and a job moves its whole archive to the designated school."
     )
     async def record_school_closure(
-        self, info: Info, input: Annotated[RecordSchoolClosureInput, strawberry.argument(description="The closure.")]
+        self, info: Info, input: Annotated[RecordSchoolClosureInput, strawberry.argument(description="The closure to record.")]
     ) -> RecordSchoolClosureResult:
         ctx = info.context
 
@@ -194,7 +194,7 @@ class SchoolHandoverMutations:
         "retention and the handover is complete."
     )
     async def acknowledge_school_handover(
-        self, info: Info, input: Annotated[AcknowledgeSchoolHandoverInput, strawberry.argument(description="The acknowledgement.")]
+        self, info: Info, input: Annotated[AcknowledgeSchoolHandoverInput, strawberry.argument(description="The manifest being acknowledged.")]
     ) -> AcknowledgeSchoolHandoverResult:
         ctx = info.context
 
