@@ -2,7 +2,8 @@
 overdue re-verification confirmations likewise (Art. 23, 25, 26), remind schools of
 suspensions that ran out (Art. 13(3)), and bring up to date any live document whose last
 claimed version was never projected (a writer stopped in between) and the change feed,
-which gets every dossier change it lacks (Art. 20).
+which gets every dossier change it lacks (Art. 20). School handovers whose job stopped are
+run again to the end (Art. 19).
 Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
 (the compose scheduler)."""
 
@@ -18,6 +19,7 @@ from api.app import stores_of, s3_client
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
 from application.reverification import escalate_overdue_reverifications
+from application.school_handover import resume_unfinished as resume_unfinished_handovers
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
@@ -44,7 +46,11 @@ async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, i
             await checkpoint(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket), key, days)
         escalated = await escalate_overdue(stores, now)
         reminded = await remind_suspensions_ended(stores, now.date())
-        return escalated, reminded, repaired, await escalate_overdue_reverifications(stores, now)
+        reverifications = await escalate_overdue_reverifications(stores, now)
+        # School handovers whose job stopped (Art. 19): run again to the end, exactly once per dossier.
+        if handovers := await resume_unfinished_handovers(stores):
+            print(f"{handovers} school handovers resumed", flush=True)
+        return escalated, reminded, repaired, reverifications
     finally:
         await client.close()
 

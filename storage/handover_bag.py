@@ -3,6 +3,7 @@ temp dir off the event loop, tarred, and validated again from the archived tar.
 
 Layout of the payload:
 
+    data/handover.json                                       the handover, its dossiers and documents
     data/dossiers/<dossier id>.json                          each dossier, as exported
     data/evidence/<document id>/v<version>-original.<ext>    each stored object, as archived
     data/evidence/<document id>/v<version>-rendition.<ext>
@@ -49,6 +50,7 @@ class EvidenceFile:
 
 @dataclass(frozen=True)
 class BagContents:
+    index: bytes  # data/handover.json: the handover and what it moved (a bag of an empty school is not empty)
     dossiers: list[tuple[str, bytes]]
     evidence: list[EvidenceFile]
     info: dict[str, str]
@@ -82,6 +84,7 @@ def _fetch(archive: EvidenceArchive, key: str, version_id: str, path: Path) -> N
 def _make(archive: EvidenceArchive, work: Path, name: str, contents: BagContents) -> BuiltBag:
     root = work / name
     (root / "dossiers").mkdir(parents=True)
+    (root / "handover.json").write_bytes(contents.index)
     for dossier_id, body in contents.dossiers:
         (root / "dossiers" / f"{_UNSAFE.sub('_', dossier_id)}.json").write_bytes(body)
     for f in contents.evidence:

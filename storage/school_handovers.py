@@ -42,7 +42,8 @@ from storage.transitions import TransitionLog
 
 AGGREGATE = "school_handover"
 PREFIX = "school-handovers"
-HELD_PAGE = 200  # dossiers read at a time from the sender
+HELD_PAGE = 200
+INDEX_FIELDS = ("_id", "kind", "sender_code", "receiver_code", "legal_basis", "effective_on", "recorded_by", "recorded_at")  # dossiers read at a time from the sender
 
 
 def _to_doc(h: SchoolHandover) -> Doc:
@@ -214,7 +215,14 @@ class SchoolHandoverRepository:
         objects = len({(f.key, f.version_id) for f in files})
         info = {**info, "Dossier-Count": str(len(dossiers)), "Document-Count": str(documents), "Evidence-Object-Count": str(objects)}
         with tempfile.TemporaryDirectory(prefix="school-handover-") as tmp:
-            contents = BagContents(dossiers=dossiers, evidence=files, info=info)
+            index = {
+                "handover": {k: v for k, v in _to_doc(handover).items() if k in INDEX_FIELDS},
+                "dossiers": dossier_ids,
+                "evidence": [{"path": f"data/{f.path}", "document": f.document_id, "version": f.version, "part": f.part,
+                              "key": f.key, "version_id": f.version_id, "sha256": f.sha256, "size": f.size} for f in files],
+            }
+            body = json_util.dumps(index, json_options=json_util.RELAXED_JSON_OPTIONS, ensure_ascii=False, indent=1).encode()
+            contents = BagContents(index=body, dossiers=dossiers, evidence=files, info=info)
             built = await build_bag(self._archive, Path(tmp), handover.id, contents)
             stored = await self._archive.put_locked(
                 f"{PREFIX}/{handover.id}/bag.tar", built.tar, built.size, "application/x-tar",
