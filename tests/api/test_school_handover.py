@@ -32,6 +32,10 @@ from storage.embedded import Endpoints
 from scripts.workflows_cmd import daily as daily_job
 from storage.handover_bag import validate_bag_dir
 from tests.api.test_cases import OPEN, upload
+from tests.api.test_intake import finished, workbook
+from tests.api.test_intake import outcomes as intake_outcomes
+from tests.api.test_intake import post as post_intake
+from tests.api.test_intake import row as intake_row
 from tests.factories import ENROL, enrolment
 from tests.school_handover import (
     ACKNOWLEDGE, CLOSE, LINK, MERGE, QUERY, VERIFY, download_bag, opened, populate, session_as, until_bagged,
@@ -112,6 +116,10 @@ def test_a_merger_moves_the_whole_archive_and_its_bag_is_verified(own_api: ApiSe
     transfer = {"kind": "TRANSFER", "number": elsewhere, "targetSchoolCode": WENHUA, "grounds": "HOUSEHOLD_MOVED"}
     opened_case = own_gql.post(OPEN, {"input": transfer}, as_="wenhua.registrar").json()["data"]["openCase"]
     assert opened_case["code"] == "SCHOOL_CLOSED", opened_case
+    upload_response = post_intake(gql, workbook([intake_row()]), as_="wenhua.registrar", school=WENHUA)
+    assert upload_response.status_code == 202, upload_response.text
+    (refused_row,) = intake_outcomes(finished(gql, upload_response.json()["job"]["id"], as_="wenhua.registrar"))
+    assert refused_row["outcome"] == "REFUSED" and [p["code"] for p in refused_row["problems"]] == ["SCHOOL_CLOSED"]
     again = gql(MERGE, merger(intoSchoolCode="2141010503"), as_="jinshui.dept")["recordSchoolMerger"]
     assert again["code"] == "SCHOOL_CLOSED"
 
