@@ -17,7 +17,7 @@ from domain.access import supervises
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
 from domain.jurisdiction import School
-from domain.ports import Change, Stamp
+from domain.ports import AuditEvent, Change, Stamp
 from domain.school_handover import (
     ACKNOWLEDGE_STATE_CODES,
     RECEIVER_CODES,
@@ -118,6 +118,15 @@ async def run(stores: Stores, handover_id: str) -> SchoolHandover | None:
     sender, receiver = await stores.schools.get_many([handover.sender_code, handover.receiver_code])
     assert sender is not None and receiver is not None
     done = await store.archive_bag(handover, bag_info(handover, sender, receiver), stamp)
+    if done.state is SchoolHandoverState.BAGGED and done.revision == handover.revision + 1:  # this run archived it
+        await stores.audit.append(
+            AuditEvent(
+                actor=JOB_ACTOR, role="SYSTEM", action="job:schoolHandoverBagged", target_type="school_handover",
+                target_id=done.id, outcome="ok", request_id=stamp.request_id, school_code=done.sender_code,
+                details={"receiver": done.receiver_code, "dossiers": done.dossiers, "documents": done.documents,
+                         "evidence_objects": done.evidence_objects, "bag_sha256": done.bag.sha256 if done.bag else None},
+            )
+        )
     log.info("school handover bagged", handover=done.id, dossiers=done.dossiers, documents=done.documents)
     return done
 

@@ -132,6 +132,9 @@ def test_a_merger_moves_the_whole_archive_and_its_bag_is_verified(own_api: ApiSe
     assert own_db.students.count_documents({"school_code": WEIWU}) == before_receiver + MERGED_STUDENTS
     moves = own_db.transitions.count_documents({"aggregate": "student", "action": "STATUS:SCHOOL_HANDOVER"})
     assert moves == MERGED_STUDENTS
+    assert own_db.changes.count_documents({"change.action": "STATUS:SCHOOL_HANDOVER"}) == MERGED_STUDENTS  # the change feed
+    (bagged,) = own_db.audit_events.find({"action": "job:schoolHandoverBagged", "target_id": handover_id})
+    assert bagged["details"]["dossiers"] == MERGED_STUDENTS
     for document_id in documents:
         d = own_db.documents.find_one({"_id": document_id})
         assert d["school_code"] == WEIWU and f"code:{WEIWU}" in d["scope_keys"]
