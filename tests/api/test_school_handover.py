@@ -246,7 +246,18 @@ def test_a_closure_stopped_twice_and_run_again_moves_every_dossier_exactly_once(
     bag = bagit.Bag(str(root))
     bag.validate()
     assert bag.info["Dossier-Count"] == str(CLOSED_STUDENTS) and bag.info["Handover-Kind"] == "CLOSURE"
-    # the receiver here has an archivist of its area verify it
+    # the receiver here has an archivist of its area verify it; the counts are the database's
+    lost = {"_id": f"{handover_id}:{numbers[-1]}"}
+    own_db.school_handover_items.update_one(lost, {"$set": {"state": "LEFT"}})  # as if one dossier had not come
+    failed = gql(VERIFY, {"id": handover_id}, as_="zhengzhou.archivist")["verifySchoolHandover"]["handover"]
+    assert failed["state"] == "BAGGED" and failed["verification"]["valid"] is False
+    assert failed["verification"]["problems"] == [f"bag-info Dossier-Count is '{CLOSED_STUDENTS}', the database has {CLOSED_STUDENTS - 1}"]
+    ack = {"input": {"id": handover_id, "manifestSha256": failed["bag"]["manifestSha256"]}}
+    assert gql(ACKNOWLEDGE, ack, as_="zhengzhou.archivist")["acknowledgeSchoolHandover"]["code"] == "HANDOVER_NOT_VERIFIED"
+    own_db.school_handover_items.update_one(lost, {"$set": {"state": "MOVED"}})
     verified = gql(VERIFY, {"id": handover_id}, as_="zhengzhou.archivist")["verifySchoolHandover"]["handover"]
-    assert verified["verification"]["valid"] is True, verified
+    assert verified["state"] == "VERIFIED" and verified["verification"]["valid"] is True, verified
+    assert gql(VERIFY, {"id": handover_id}, as_="tejiao.registrar")["verifySchoolHandover"]["code"] == "NOT_FOUND"
+    acknowledged = gql(ACKNOWLEDGE, ack, as_="zhengzhou.archivist")["acknowledgeSchoolHandover"]["handover"]
+    assert acknowledged["state"] == "ACKNOWLEDGED"
     assert gql('query { school(code: "2141010202") { closed } }', as_="zhengzhou.dept")["school"]["closed"] == "CLOSED"
