@@ -123,7 +123,9 @@ def test_a_merger_moves_the_whole_archive_and_its_bag_is_verified(own_api: ApiSe
     again = gql(MERGE, merger(intoSchoolCode="2141010503"), as_="jinshui.dept")["recordSchoolMerger"]
     assert again["code"] == "SCHOOL_CLOSED"
 
+    started = time.monotonic()
     done = until_bagged(gql, handover_id, "jinshui.dept")
+    print(f"merger job: {MERGED_STUDENTS} dossiers and {len(documents)} documents moved and bagged in {time.monotonic() - started:.1f} s")
     assert done["state"] == "BAGGED"
     assert (done["dossiers"], done["documents"]) == (MERGED_STUDENTS, len(documents))
     assert done["evidenceObjects"] == 6 * 2 + 1  # each PNG: original and rendition; the PDF is its own
