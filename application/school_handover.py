@@ -13,11 +13,11 @@ import structlog
 
 from application.session import Session, Stores
 from domain.accounts import Role
-from domain.access import supervises
+from domain.access import area_contains, supervises
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
-from domain.jurisdiction import School
-from domain.ports import AuditEvent, Change, Stamp
+from domain.jurisdiction import School, validate_area_code
+from domain.ports import AuditEvent, Change, Stamp, StudentRow
 from domain.school_handover import (
     ACKNOWLEDGE_STATE_CODES,
     RECEIVER_CODES,
@@ -31,6 +31,7 @@ from domain.school_handover import (
     Verification,
     bag_info,
     check_acknowledgement,
+    check_archive_unit,
     check_record,
     check_verifiable,
     may_see,
@@ -51,22 +52,38 @@ ACKNOWLEDGE_HANDOVER_CODES = declared(*LOOKUP_CODES, *RECEIVER_CODES, *ACKNOWLED
 
 
 async def record(
-    session: Session, kind: SchoolHandoverKind, school_code: str, receiver_code: str, legal_basis: str, effective_on: date
+    session: Session,
+    kind: SchoolHandoverKind,
+    school_code: str,
+    receiver_code: str | None,
+    legal_basis: str,
+    effective_on: date,
+    archive_unit: tuple[str, str] | None = None,
 ) -> SchoolHandover:
     """Record a merger or closure: the handover (claimed once per school), then the
-    school's new version (MERGED or CLOSED). The job is started by the caller."""
+    school's new version (MERGED or CLOSED). The receiver is a school (`receiver_code`) or,
+    for a closure, an archive unit (`archive_unit`: code and name). The job is started by
+    the caller."""
     sender = await session.stores.schools.get(identifier(school_code), session.school_scope)
     if sender is None:
         raise NotFound("schoolCode", "school")
     require_recorder(session.account, sender)
-    receiver = await session.stores.schools.get(identifier(receiver_code), session.school_scope)
-    if receiver is None:
-        raise NotFound("receiverCode", "school")
+    if (receiver_code is None) == (archive_unit is None) or (archive_unit is not None and kind is SchoolHandoverKind.MERGER):
+        raise DomainError("receiverCode", "name the receiving school, or for a closure the archive unit, not both", "INVALID_VALUE")
+    receiver, unit = None, None
+    if receiver_code is not None:
+        receiver = await session.stores.schools.get(identifier(receiver_code), session.school_scope)
+        if receiver is None:
+            raise NotFound("receiverCode", "school")
+    else:
+        assert archive_unit is not None
+        unit = check_archive_unit(*archive_unit)
     stamp = session.stamp()
     basis = check_record(session.account, sender, receiver, legal_basis, effective_on, stamp.at.date())
     handover = SchoolHandover(
-        id=sender.code, kind=kind, sender_code=sender.code, receiver_code=receiver.code, legal_basis=basis,
-        effective_on=effective_on, state=SchoolHandoverState.MOVING, recorded_by=session.account.login, recorded_at=stamp.at,
+        id=sender.code, kind=kind, sender_code=sender.code, receiver_code=receiver.code if receiver else unit[0] if unit else "",
+        legal_basis=basis, effective_on=effective_on, state=SchoolHandoverState.MOVING, recorded_by=session.account.login,
+        recorded_at=stamp.at, archive_unit_name=unit[1] if unit else None,
     )
     if not await session.stores.school_handovers.create(handover, stamp, _decision(handover)):
         raise DomainError("schoolCode", f"{sender.name} ({sender.code}) is merged or closed already", "SCHOOL_CLOSED")
@@ -78,6 +95,7 @@ def _decision(handover: SchoolHandover) -> dict[str, object]:
     return {
         "kind": handover.kind.value,
         "receiver_code": handover.receiver_code,
+        "archive_unit_name": handover.archive_unit_name,
         "legal_basis": handover.legal_basis,
         "effective_on": handover.effective_on.isoformat(),
         "handover_id": handover.id,
@@ -119,10 +137,18 @@ async def run(stores: Stores, handover_id: str) -> SchoolHandover | None:
             await _move(stores, handover, dossier_id, stamp)
 
     await asyncio.gather(*(take_on(d, False) for d in await store.open_items(handover.id)))
-    while held := await store.held_by(handover.sender_code):
-        await asyncio.gather(*(take_on(d, True) for d in held))
+    if handover.to_archive_unit:  # the dossiers stay filed under the closed school: one pass over them
+        done_already, after = set(await store.moved(handover.id)), None
+        while True:
+            held, after = await store.at_school(handover.sender_code, after)
+            await asyncio.gather(*(take_on(d, True) for d in held if d not in done_already))
+            if after is None:
+                break
+    else:
+        while held := await store.held_by(handover.sender_code):
+            await asyncio.gather(*(take_on(d, True) for d in held))
     sender, receiver = await stores.schools.get_many([handover.sender_code, handover.receiver_code])
-    assert sender is not None and receiver is not None
+    assert sender is not None and (receiver is not None or handover.to_archive_unit)
     done = await store.archive_bag(handover, bag_info(handover, sender, receiver), stamp)
     if done.state is SchoolHandoverState.BAGGED and done.revision == handover.revision + 1:  # this run archived it
         await stores.audit.append(
@@ -145,6 +171,9 @@ async def _move(stores: Stores, handover: SchoolHandover, dossier_id: str, stamp
         "STATUS:SCHOOL_HANDOVER", {"school": (handover.sender_code, handover.receiver_code)}, reason=reason,
         business_id=f"school-handover:{handover.id}",
     )
+    if handover.to_archive_unit:
+        await _hand_to_unit(stores, handover, dossier_id, stamp, change, reason)
+        return
     dossier = None
     for _ in range(MOVE_ATTEMPTS):
         dossier = await stores.students.by_id(dossier_id)
@@ -157,6 +186,26 @@ async def _move(stores: Stores, handover: SchoolHandover, dossier_id: str, stamp
     if dossier is None or dossier.status.school_code != handover.receiver_code:
         await stores.school_handovers.finish_item(handover.id, dossier_id, "LEFT", 0)  # moved elsewhere first
         return
+    documents = await stores.school_handovers.hand_over_documents(dossier_id, handover.receiver_code, reason, stamp)
+    await stores.school_handovers.finish_item(handover.id, dossier_id, "MOVED", documents)
+
+
+async def _hand_to_unit(stores: Stores, handover: SchoolHandover, dossier_id: str, stamp: Stamp, change: Change, reason: str) -> None:
+    """A closure to an archive unit: the dossier stays filed under the closed school (its
+    current students have no school until placed) and gets one version recording that the
+    unit holds its archive; its documents are answered for by the unit."""
+    unit_change = Change(
+        change.action, {"archive": (handover.sender_code, handover.receiver_code)}, reason=reason, business_id=change.business_id
+    )
+    for _ in range(MOVE_ATTEMPTS):
+        if any(h.business_id == change.business_id for h in await stores.students.history(dossier_id)):
+            break  # recorded by an earlier run
+        dossier = await stores.students.by_id(dossier_id)
+        if dossier is None or dossier.status.school_code != handover.sender_code:
+            await stores.school_handovers.finish_item(handover.id, dossier_id, "LEFT", 0)
+            return
+        if await stores.students.replace(dossier, dossier, stamp, unit_change):
+            break
     documents = await stores.school_handovers.hand_over_documents(dossier_id, handover.receiver_code, reason, stamp)
     await stores.school_handovers.finish_item(handover.id, dossier_id, "MOVED", documents)
 
@@ -191,13 +240,16 @@ async def resume_unfinished(stores: Stores) -> int:
 # -- the receiver -------------------------------------------------------------------------
 
 
-async def _schools(session: Session, handover: SchoolHandover) -> tuple[School, School]:
-    sender, receiver = await session.loaders.school.load_many([handover.sender_code, handover.receiver_code])
-    assert sender is not None and receiver is not None
+async def _schools(session: Session, handover: SchoolHandover) -> tuple[School, School | None]:
+    """The sender and the receiving school (None for an archive unit)."""
+    codes = [handover.sender_code] if handover.to_archive_unit else [handover.sender_code, handover.receiver_code]
+    found = await session.loaders.school.load_many(codes)
+    sender, receiver = found[0], (found[1] if len(found) > 1 else None)
+    assert sender is not None and (receiver is not None or handover.to_archive_unit)
     return sender, receiver
 
 
-async def handover_in_scope(session: Session, handover_id: str) -> tuple[SchoolHandover, School, School]:
+async def handover_in_scope(session: Session, handover_id: str) -> tuple[SchoolHandover, School, School | None]:
     handover = await session.stores.school_handovers.get(identifier(handover_id))
     if handover is not None:
         sender, receiver = await _schools(session, handover)
@@ -217,8 +269,8 @@ async def get(session: Session, handover_id: str) -> SchoolHandover | None:
 async def verify(session: Session, handover_id: str) -> SchoolHandover:
     """The receiver validates the archived bag (bagit: every checksum and the payload) and
     its counts against the database; the result is recorded either way."""
-    handover, _, receiver = await handover_in_scope(session, handover_id)
-    require_receiver(session.account, receiver)
+    handover, sender, receiver = await handover_in_scope(session, handover_id)
+    require_receiver(session.account, sender, receiver)
     check_verifiable(handover)
     problems = await session.stores.school_handovers.problems_of(handover)
     stamp = session.stamp()
@@ -228,22 +280,22 @@ async def verify(session: Session, handover_id: str) -> SchoolHandover:
 
 async def acknowledge(session: Session, handover_id: str, manifest_sha256: str) -> SchoolHandover:
     """The receiver acknowledges the verified manifest by its SHA-256: the handover is complete."""
-    handover, _, receiver = await handover_in_scope(session, handover_id)
-    require_receiver(session.account, receiver)
+    handover, sender, receiver = await handover_in_scope(session, handover_id)
+    require_receiver(session.account, sender, receiver)
     check_acknowledgement(handover, manifest_sha256)
     stamp = session.stamp()
     ack = Acknowledgement(at=stamp.at, by=session.account.login, manifest_sha256=manifest_sha256.strip().lower())
     return await session.stores.school_handovers.acknowledge(handover, ack, stamp)
 
 
-def may_download(session: Session, handover: SchoolHandover, sender: School, receiver: School) -> bool:
+def may_download(session: Session, handover: SchoolHandover, sender: School, receiver: School | None) -> bool:
     """The bag holds whole dossiers (Art. 24): the receiver's registrar, archivists who see
     either school, and the sender's supervising department."""
     account = session.account
     if account.disabled:
         return False
     if account.role is Role.SCHOOL_REGISTRAR:
-        return account.scope_code == receiver.code
+        return receiver is not None and account.scope_code == receiver.code
     if account.role is Role.ARCHIVIST:
         return may_see(account, sender, receiver)
     return supervises(account, sender)
@@ -257,7 +309,28 @@ async def bag_link(session: Session, handover: SchoolHandover) -> tuple[str, dat
         return None
     url, expires = session.stores.school_handovers.bag_link(handover)
     await session.audit(
-        "download:schoolHandoverBag", "school_handover", handover.id, school_code=receiver.code,
+        "download:schoolHandoverBag", "school_handover", handover.id, school_code=(receiver or sender).code,
         details={"bag_sha256": handover.bag.sha256, "expires": expires.astimezone(UTC).isoformat()},
     )
     return url, expires
+
+
+# -- students left without a school --------------------------------------------------------
+
+UNPLACED_ROLES = frozenset({Role.COUNTY_DEPARTMENT, Role.CITY_DEPARTMENT, Role.PROVINCE_DEPARTMENT})
+
+
+async def unplaced_after_closure(session: Session, area_code: str) -> list[StudentRow] | None:
+    """Students still studying at a closed school of the area (its archive went to an
+    archive unit, so they have no school) until a transfer places them: for the
+    departments over the area (None for anyone else). One read of the area's schools, then
+    one equality per closed school and state."""
+    account = session.account
+    area = validate_area_code(area_code, "areaCode")
+    if account.disabled or account.role not in UNPLACED_ROLES or not area_contains(account.scope_code or "", area):
+        return None
+    rows: list[StudentRow] = []
+    for school in await session.stores.schools.in_area(area):
+        if school.closed == SCHOOL_STATE_AFTER[SchoolHandoverKind.CLOSURE] and session.school_scope.contains(school):
+            rows += await session.stores.school_handovers.studying_at(school.code)
+    return rows

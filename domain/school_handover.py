@@ -21,10 +21,14 @@ from domain.accounts import Account, Role
 from domain.error_codes import declared
 from domain.errors import DomainError, PermissionDenied
 from domain.jurisdiction import School
-from domain.ports import Stamp
-from domain.text import TEXT_CODES, clean_text
+from domain.ports import Stamp, StudentRow
+from domain.dossier import StudentState
+from domain.text import TEXT_CODES, ascii_pattern, clean_text, identifier
 
 MAX_REFERENCE = 100  # a decision reference, as approval references elsewhere
+_UNIT_CODE = ascii_pattern(r"[0-9A-Z]{6,20}")
+# Students still studying (Art. 5-8: status kept): without a school when theirs closed.
+STUDYING = frozenset({StudentState.ENROLLED, StudentState.SUSPENDED, StudentState.ABROAD, StudentState.DROPPED_OUT})
 
 
 class SchoolHandoverKind(StrEnum):
@@ -97,6 +101,11 @@ class SchoolHandover:
     verification: Verification | None = None
     acknowledgement: Acknowledgement | None = None
     revision: int = 1
+    archive_unit_name: str | None = None  # a closure to an archive unit (档案馆): `receiver_code` is the unit's code
+
+    @property
+    def to_archive_unit(self) -> bool:
+        return self.archive_unit_name is not None
 
 
 RECORD_CODES = declared(
@@ -112,13 +121,31 @@ def require_recorder(account: Account, sender: School) -> None:
         raise PermissionDenied("only the school's supervising department records its merger or closure (Art. 19)")
 
 
-def check_record(account: Account, sender: School, receiver: School, legal_basis: str, effective_on: date, today: date) -> str:
-    """The checks of a merger or closure; the cleaned decision reference."""
+def check_archive_unit(code: str, name: str) -> tuple[str, str]:
+    """An archive unit the county designates (档案馆): its code (e.g. its unified social
+    credit code, 6-20 letters and digits) and name."""
+    code = identifier(code)
+    if not _UNIT_CODE.fullmatch(code):
+        raise DomainError("archiveUnit.code", "an archive unit's code is 6-20 letters and digits", "INVALID_VALUE")
+    name = clean_text("archiveUnit.name", name, max_length=None)
+    if not name:
+        raise DomainError("archiveUnit.name", "give the archive unit's name", "INVALID_VALUE")
+    if len(name) > MAX_REFERENCE:
+        raise DomainError("archiveUnit.name", f"at most {MAX_REFERENCE} characters", "VALUE_TOO_LONG")
+    return code, name
+
+
+def check_record(
+    account: Account, sender: School, receiver: School | None, legal_basis: str, effective_on: date, today: date
+) -> str:
+    """The checks of a merger or closure (to a school, or to an archive unit when
+    `receiver` is None); the cleaned decision reference."""
     require_recorder(account, sender)
-    if receiver.code == sender.code:
+    if receiver is not None and receiver.code == sender.code:
         raise DomainError("receiverCode", "the archive goes to another school", "RECEIVER_IS_SENDER")
     require_open(sender, "schoolCode")
-    require_open(receiver, "receiverCode")
+    if receiver is not None:
+        require_open(receiver, "receiverCode")
     if effective_on > today:
         raise DomainError("effectiveOn", "record the decision once it has taken effect", "DATE_IN_FUTURE")
     basis = clean_text("legalBasis", legal_basis, max_length=None)
@@ -129,27 +156,28 @@ def check_record(account: Account, sender: School, receiver: School, legal_basis
     return basis
 
 
-def may_see(account: Account, sender: School, receiver: School) -> bool:
-    """The sender's supervising department, the receiver's registrar and departments,
-    archivists and auditors whose scope holds either school. Never the admin."""
+def may_see(account: Account, sender: School, receiver: School | None) -> bool:
+    """The sender's supervising department, the receiving school's registrar and
+    departments, archivists and auditors whose scope holds either school. Never the admin."""
     if account.disabled or account.role is Role.ADMIN:
         return False
     if account.role is Role.SCHOOL_REGISTRAR:
-        return account.scope_code == receiver.code
+        return receiver is not None and account.scope_code == receiver.code
     scope = school_scope(account)
-    return scope.contains(sender) or scope.contains(receiver)
+    return scope.contains(sender) or (receiver is not None and scope.contains(receiver))
 
 
 RECEIVER_CODES = declared("ACCOUNT_DISABLED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "PERMISSION_DENIED")
 
 
-def require_receiver(account: Account, receiver: School) -> None:
-    """The receiver verifies and acknowledges: its registrar, or an archivist of its area
-    (who answers for the archive, Art. 19)."""
+def require_receiver(account: Account, sender: School, receiver: School | None) -> None:
+    """The receiver verifies and acknowledges: the receiving school's registrar, or an
+    archivist of its area (who answers for the archive, Art. 19); for an archive unit, an
+    archivist whose area holds the closed school."""
     require_writer(account)
-    if account.role is Role.SCHOOL_REGISTRAR and account.scope_code == receiver.code:
+    if receiver is not None and account.role is Role.SCHOOL_REGISTRAR and account.scope_code == receiver.code:
         return
-    if account.role is Role.ARCHIVIST and school_scope(account).contains(receiver):
+    if account.role is Role.ARCHIVIST and school_scope(account).contains(receiver or sender):
         return
     raise PermissionDenied("only the receiving school's registrar or an archivist of its area does this")
 
@@ -185,6 +213,8 @@ class SchoolHandoverStore(Protocol):
     async def open_items(self, handover_id: str) -> list[str]: ...
     async def finish_item(self, handover_id: str, dossier_id: str, state: str, documents: int) -> None: ...
     async def moved(self, handover_id: str) -> list[str]: ...
+    async def at_school(self, school_code: str, after: str | None, limit: int = ...) -> tuple[list[str], str | None]: ...
+    async def studying_at(self, school_code: str) -> list[StudentRow]: ...
     async def hand_over_documents(self, dossier_id: str, receiver_code: str, reason: str, stamp: Stamp) -> int: ...
     async def archive_bag(self, handover: SchoolHandover, info: dict[str, str], stamp: Stamp) -> SchoolHandover: ...
     async def problems_of(self, handover: SchoolHandover) -> list[str]: ...
@@ -193,16 +223,17 @@ class SchoolHandoverStore(Protocol):
     def bag_link(self, handover: SchoolHandover) -> tuple[str, datetime]: ...
 
 
-def bag_info(handover: SchoolHandover, sender: School, receiver: School) -> dict[str, str]:
+def bag_info(handover: SchoolHandover, sender: School, receiver: School | None) -> dict[str, str]:
     """bag-info.txt (RFC 8493 §2.2.2): who hands over to whom, on what decision, when."""
     return {
         "Source-Organization": f"{sender.name} ({sender.code})",
         "External-Identifier": f"school-handover:{handover.id}",
-        "External-Description": f"{handover.kind.value}: the archive of {sender.code} handed over to {receiver.code} (Art. 19)",
+        "External-Description": f"{handover.kind.value}: the archive of {sender.code} handed over to {handover.receiver_code} (Art. 19)",
         "Sender-School-Code": sender.code,
         "Sender-School-Name": sender.name,
-        "Receiver-Code": receiver.code,
-        "Receiver-Name": receiver.name,
+        "Receiver-Code": handover.receiver_code,
+        "Receiver-Name": receiver.name if receiver is not None else handover.archive_unit_name or "",
+        "Receiver-Kind": "SCHOOL" if receiver is not None else "ARCHIVE_UNIT",
         "Legal-Basis": handover.legal_basis,
         "Effective-Date": handover.effective_on.isoformat(),
         "Handover-Kind": handover.kind.value,

@@ -26,24 +26,26 @@ from bson import json_util
 from pymongo.errors import DuplicateKeyError
 
 from domain.evidence import PERMANENT
-from domain.ports import ConcurrentWrite, Stamp
+from domain.ports import ConcurrentWrite, Stamp, StudentRow
 from domain.school_handover import (
     Acknowledgement,
     Bag,
     SchoolHandover,
     SchoolHandoverKind,
+    STUDYING,
     SchoolHandoverState,
     Verification,
 )
 from storage.evidence_store import EvidenceArchive
 from storage.handover_bag import BagContents, EvidenceFile, build_bag, check_bag
 from storage.mongo import Collections, Doc
+from storage.students import dossier_from_doc
 from storage.transitions import TransitionLog
 
 AGGREGATE = "school_handover"
 PREFIX = "school-handovers"
 HELD_PAGE = 200
-INDEX_FIELDS = ("_id", "kind", "sender_code", "receiver_code", "legal_basis", "effective_on", "recorded_by", "recorded_at")  # dossiers read at a time from the sender
+INDEX_FIELDS = ("_id", "kind", "sender_code", "receiver_code", "archive_unit_name", "legal_basis", "effective_on", "recorded_by", "recorded_at")  # dossiers read at a time from the sender
 
 
 def _to_doc(h: SchoolHandover) -> Doc:
@@ -63,6 +65,7 @@ def _to_doc(h: SchoolHandover) -> Doc:
         "bag": None if h.bag is None else dict(h.bag.__dict__),
         "verification": None if h.verification is None else {**h.verification.__dict__, "problems": list(h.verification.problems)},
         "acknowledgement": None if h.acknowledgement is None else dict(h.acknowledgement.__dict__),
+        "archive_unit_name": h.archive_unit_name,
     }
 
 
@@ -85,6 +88,7 @@ def _from_doc(d: Doc) -> SchoolHandover:
         verification=Verification(**{**v, "problems": tuple(v["problems"])}) if v else None,
         acknowledgement=Acknowledgement(**d["acknowledgement"]) if d.get("acknowledgement") else None,
         revision=d.get("version", 1),
+        archive_unit_name=d.get("archive_unit_name"),
     )
 
 
@@ -140,6 +144,26 @@ class SchoolHandoverRepository:
         students alike: every dossier whose holding school it is)."""
         docs = await self._students.find({"school_code": school_code}, {"_id": 1}).limit(limit).to_list()
         return [str(d["_id"]) for d in docs]
+
+    async def at_school(self, school_code: str, after: str | None, limit: int = HELD_PAGE) -> tuple[list[str], str | None]:
+        """A page, in id order after `after`, of the dossiers seen through the school (one
+        equality on `scope_keys`), and of them those the school holds; the last id read
+        (None at the end). For a closure to an archive unit, where the dossiers stay filed
+        under the closed school."""
+        query: Doc = {"scope_keys": f"code:{school_code}"}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        docs = await self._students.find(query, {"_id": 1, "school_code": 1}).sort("_id", 1).limit(limit).to_list()
+        held = [str(d["_id"]) for d in docs if d.get("school_code") == school_code]
+        return held, (str(docs[-1]["_id"]) if len(docs) == limit else None)
+
+    async def studying_at(self, school_code: str) -> list[StudentRow]:
+        """The school's students still studying (one equality per state on school and state)."""
+        rows = []
+        for state in sorted(STUDYING):
+            async for d in self._students.find({"school_code": school_code, "state": state.value}):
+                rows.append(StudentRow(dossier_from_doc(d), tuple(d.get("missing", []))))
+        return sorted(rows, key=lambda r: r.dossier.id)
 
     async def claim_item(self, handover_id: str, dossier_id: str) -> None:
         try:
@@ -250,7 +274,7 @@ class SchoolHandoverRepository:
             "Evidence-Object-Count": str(handover.evidence_objects),
         }
         problems = await check_bag(self._archive, handover.bag.key, handover.bag.version_id, handover.bag.sha256, expected)
-        left = await self.held_by(handover.sender_code, 1)
+        left = [] if handover.to_archive_unit else await self.held_by(handover.sender_code, 1)
         if left:
             problems.append(f"the sender still holds dossiers (e.g. {left[0]})")
         return problems

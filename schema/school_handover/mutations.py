@@ -45,10 +45,26 @@ class RecordSchoolMergerInput:
     effective_on: date = strawberry.field(description="The day the merger took effect (not in the future).")
 
 
-@strawberry.input(description="A closure: the school closes and its archive goes to the school the county designates (Art. 19).")
+@strawberry.input(description="The archive unit (档案馆) the county designates to receive a closed school's archive.")
+class ArchiveUnitInput:
+    code: str = strawberry.field(description="The unit's code, 6-20 letters and digits (e.g. its unified social credit code).")
+    name: str = strawberry.field(description="The unit's name, one line of at most 100 characters.")
+
+
+@strawberry.input(
+    description="A closure: the school closes and its archive goes to the unit the county designates, another school or "
+    "an archive unit (Art. 19); give exactly one of receiverCode and archiveUnit."
+)
 class RecordSchoolClosureInput:
     school_code: str = strawberry.field(description="The closing school's 10-digit code; its department records it.")
-    receiver_code: str = strawberry.field(description="The designated school that receives the archive (10-digit code).")
+    receiver_code: str | None = strawberry.field(
+        default=None, description="The designated school that receives the archive (10-digit code); null for an archive unit."
+    )
+    archive_unit: ArchiveUnitInput | None = strawberry.field(
+        default=None,
+        description="The designated archive unit; its current students then have no school until placed "
+        "(unplacedAfterClosure).",
+    )
     legal_basis: str = strawberry.field(description="The decision's reference (文号), one line of at most 100 characters.")
     effective_on: date = strawberry.field(description="The day the closure took effect (not in the future).")
 
@@ -153,8 +169,9 @@ class SchoolHandoverMutations:
         ctx = info.context
 
         async def body() -> Outcome[RecordSchoolClosureSuccess]:
+            unit = (input.archive_unit.code, input.archive_unit.name) if input.archive_unit is not None else None
             handover = await usecases.record(
-                ctx, SchoolHandoverKind.CLOSURE, input.school_code, input.receiver_code, input.legal_basis, input.effective_on
+                ctx, SchoolHandoverKind.CLOSURE, input.school_code, input.receiver_code, input.legal_basis, input.effective_on, unit
             )
             usecases.start(ctx.stores, handover.id)
             return Outcome(

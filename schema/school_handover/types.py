@@ -74,9 +74,13 @@ class SchoolHandover:
     def sender_code(self) -> str:
         return self.handover.sender_code
 
-    @strawberry.field(description="The receiving school's 10-digit code.")
+    @strawberry.field(description="The receiving school's 10-digit code, or the archive unit's code.")
     def receiver_code(self) -> str:
         return self.handover.receiver_code
+
+    @strawberry.field(description="The archive unit's name when the archive went to an archive unit (receiverCode is its code); else null.")
+    def archive_unit_name(self) -> str | None:
+        return self.handover.archive_unit_name
 
     @strawberry.field(description="The decision the handover rests on (its reference, 文号).")
     def legal_basis(self) -> str:

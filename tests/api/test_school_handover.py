@@ -263,3 +263,70 @@ def test_a_closure_stopped_twice_and_run_again_moves_every_dossier_exactly_once(
     acknowledged = gql(ACKNOWLEDGE, ack, as_="zhengzhou.archivist")["acknowledgeSchoolHandover"]["handover"]
     assert acknowledged["state"] == "ACKNOWLEDGED"
     assert gql('query { school(code: "2141010202") { closed } }', as_="zhengzhou.dept")["school"]["closed"] == "CLOSED"
+
+
+CHENGGUAN = "2141012201"  # 中牟县: closes, its archive to the county's archive unit
+UNIT = {"code": "12410122MB1234567X", "name": "中牟县档案馆"}
+UNIT_STUDENTS = 30
+UNPLACED = """query($a: String!) { unplacedAfterClosure(areaCode: $a) { number state school { code closed } } }"""
+
+
+def test_a_closure_to_an_archive_unit_leaves_its_students_unplaced_until_placed(
+    own_api: ApiServer, own_gql: GraphQLClient, own_db: Any, tmp_path: Path
+) -> None:
+    gql = own_gql
+    numbers = populate(own_api, gql, CHENGGUAN, "chengguan.registrar", UNIT_STUDENTS)
+    documents = [upload(gql, n, "HOUSEHOLD_REGISTER", as_="chengguan.registrar") for n in numbers[:2]]
+    closure = {"schoolCode": CHENGGUAN, "legalBasis": "牟教〔2026〕3号", "effectiveOn": TODAY}
+    for wrong in ({}, {"receiverCode": "2141012202", "archiveUnit": UNIT}, {"archiveUnit": {**UNIT, "code": "档案"}}):
+        refused = gql(CLOSE, {"input": {**closure, **wrong}}, as_="zhongmou.dept")["recordSchoolClosure"]
+        assert refused["code"] == "INVALID_VALUE", (wrong, refused)
+    merged_into_unit = {"schoolCode": CHENGGUAN, "intoSchoolCode": UNIT["code"], "legalBasis": "x", "effectiveOn": TODAY}
+    assert gql(MERGE, {"input": merged_into_unit}, as_="zhongmou.dept")["recordSchoolMerger"]["code"] == "NOT_FOUND"
+
+    async def stopped_once() -> str:
+        async with opened(own_api) as stores:
+            session = await session_as(stores, "zhongmou.dept")
+            handover = await school_handover.record(
+                session, SchoolHandoverKind.CLOSURE, CHENGGUAN, None, "牟教〔2026〕3号", date.today(), (UNIT["code"], UNIT["name"])
+            )
+            task = asyncio.create_task(school_handover.run(stores, handover.id))
+            while await asyncio.to_thread(lambda: own_db.school_handover_items.count_documents({"handover_id": handover.id})) < UNIT_STUDENTS // 2:
+                await asyncio.sleep(0.02)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await school_handover.run(stores, handover.id)
+            return handover.id
+
+    handover_id = asyncio.run(stopped_once())
+    done = gql(QUERY, {"id": handover_id}, as_="zhongmou.dept")["schoolHandover"]
+    assert (done["state"], done["receiverCode"], done["dossiers"], done["documents"]) == ("BAGGED", UNIT["code"], UNIT_STUDENTS, 2)
+    # the dossiers stay filed under the closed school; each records once that the unit holds its archive
+    assert own_db.students.count_documents({"school_code": CHENGGUAN}) == UNIT_STUDENTS
+    for number in numbers:
+        entries = list(own_db.transitions.find({"aggregate": "student", "aggregate_id": number, "action": "STATUS:SCHOOL_HANDOVER"}))
+        assert [e["change"]["changes"]["archive"] for e in entries] == [{"old": CHENGGUAN, "new": UNIT["code"]}], number
+    assert {d["school_code"] for d in own_db.documents.find({"_id": {"$in": documents}})} == {UNIT["code"]}
+
+    # its students still studying have no school: the departments over the county list them
+    studying = sorted(d["_id"] for d in own_db.students.find({"school_code": CHENGGUAN}) if d["state"] != "GRADUATED")
+    assert 0 < len(studying) < UNIT_STUDENTS
+    for login in ("zhongmou.dept", "henan.dept"):
+        unplaced = gql(UNPLACED, {"a": "410122"}, as_=login)["unplacedAfterClosure"]
+        assert [u["number"] for u in unplaced] == studying, login
+        assert {(u["school"]["code"], u["school"]["closed"]) for u in unplaced} == {(CHENGGUAN, "CLOSED")}
+    for login, area in (("chengguan.registrar", "410122"), ("jinshui.dept", "410122"), ("zhengzhou.archivist", "410122")):
+        assert gql.errors(UNPLACED, {"a": area}, as_=login)[0]["extensions"]["code"] == "FORBIDDEN"
+    assert gql(UNPLACED, {"a": "410105"}, as_="jinshui.dept")["unplacedAfterClosure"] == []
+
+    # the bag names the unit; an archivist of the area verifies and acknowledges it
+    root = download_bag(gql, handover_id, "zhengzhou.archivist", tmp_path / "bag")
+    bag = bagit.Bag(str(root))
+    bag.validate()
+    assert (bag.info["Receiver-Kind"], bag.info["Receiver-Name"], bag.info["Dossier-Count"]) == ("ARCHIVE_UNIT", UNIT["name"], str(UNIT_STUDENTS))
+    assert gql(VERIFY, {"id": handover_id}, as_="chengguan.registrar")["verifySchoolHandover"]["code"] == "NOT_FOUND"
+    verified = gql(VERIFY, {"id": handover_id}, as_="zhengzhou.archivist")["verifySchoolHandover"]["handover"]
+    assert verified["verification"]["valid"] is True, verified
+    ack = {"input": {"id": handover_id, "manifestSha256": verified["bag"]["manifestSha256"]}}
+    assert gql(ACKNOWLEDGE, ack, as_="zhengzhou.archivist")["acknowledgeSchoolHandover"]["handover"]["state"] == "ACKNOWLEDGED"
