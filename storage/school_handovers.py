@@ -15,7 +15,6 @@ claims, the move of each dossier and its evidence, and the BagIt manifest.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -309,7 +308,3 @@ class SchoolHandoverRepository:
             handover.bag.key, handover.bag.version_id, f"school-handover-{handover.id}.tar", "application/x-tar"
         )
 
-
-async def wait_idle() -> None:
-    """Yield to the loop (between dossiers), so a job shares the process with requests."""
-    await asyncio.sleep(0)
