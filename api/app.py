@@ -47,6 +47,7 @@ from storage.check_pool import ScanCheckPool
 from storage.evidence_store import EvidenceArchive, check_locked_bucket, make_client
 from storage.indexes import ensure_indexes
 from storage.intake import IntakeRepository
+from storage.school_handovers import SchoolHandoverRepository
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
@@ -93,6 +94,7 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         reverification=ReverificationRepository(collections, log, placement),
         archive_handovers=ArchiveHandoverRepository(collections, log, placement),
         exports=ExportRequestRepository(collections, log),
+        school_handovers=SchoolHandoverRepository(collections, log, archive),
     )
 
 

@@ -25,6 +25,7 @@ from domain.jurisdiction import School
 from domain.ports import Change, Reminder, Stamp
 from domain.student_number import normalise_number
 from domain.withdrawal import USABLE_CODES, require_usable
+from domain.school_handover import OPEN_SCHOOL_CODES, require_open
 from domain.workflows.definitions import DEFINITIONS, GUARD_CODES
 from domain.workflows.engine import (
     DECIDE_CODES,
@@ -82,7 +83,7 @@ async def _school(ctx: Session, code: str) -> School:
 
 OPEN_CASE_CODES = declared(
     *WRITER_CODES, "WRONG_OPENER", *students.LOOKUP_CODES, *students.BUSINESS_CODES, *OPEN_CODES, *GUARD_CODES,
-    *EVIDENCE_LOOKUP_CODES,
+    *EVIDENCE_LOOKUP_CODES, *OPEN_SCHOOL_CODES,
 )
 
 
@@ -120,6 +121,7 @@ async def open_status_case(
         target = await ctx.stores.schools.get(target_code, EVERY_SCHOOL)
         if target is None:
             raise NotFound("targetSchoolCode", "school")
+        require_open(target, "targetSchoolCode")  # Art. 19: no transfer into a merged or closed school
     now = datetime.now(UTC)
     case = open_case(
         definition,

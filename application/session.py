@@ -15,6 +15,7 @@ from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scop
 from domain.accounts import Account, Role
 from domain.evidence import Document
 from domain.jurisdiction import Area, School
+from domain.school_handover import SchoolHandoverStore
 from domain.workflows.engine import Case
 from domain.ports import (
     AccountStore,
@@ -65,6 +66,7 @@ class Stores:
     reverification: ReverificationStore
     archive_handovers: ArchiveHandoverStore
     exports: ExportRequestStore
+    school_handovers: SchoolHandoverStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

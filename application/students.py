@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from domain import access
+from domain.school_handover import OPEN_SCHOOL_CODES, require_open
 from domain.access import ROLE_CODES
 from domain.dossier import (
     DOSSIER_CODES,
@@ -196,13 +197,14 @@ def enrolment(
 
 ENROL_CODES = declared(
     *SCHOOL_LOOKUP_CODES, *ROLE_CODES, *GRADE_CODES, "INVALID_VALUE", *AGE_CODES, *TEMPORARY_NUMBER_CODES, *DOSSIER_CODES,
-    "POSSIBLE_DUPLICATE", "ENROLLED_ELSEWHERE",
+    "POSSIBLE_DUPLICATE", "ENROLLED_ELSEWHERE", *OPEN_SCHOOL_CODES,
 )
 
 
 async def enrol(ctx: Session, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
     school = await school_in_scope(ctx, e.school_code)
     access.require_school_registrar(ctx.account, school)  # Art. 5, 6: the school establishes status
+    require_open(school, "schoolCode")  # Art. 19: a merged or closed school takes no new student
     check_grade(school.kind, e.grade)
     if e.entry_date > date.today() + timedelta(days=MAX_DAYS_AHEAD):
         raise DomainError("entryDate", "the entry date is too far ahead", "INVALID_VALUE")

@@ -203,6 +203,16 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "the request asked for in full; remove the others.",
     "LINK_EXPIRED": "The download link has expired (links last a few minutes); ask for a new one through "
     "ExportRequest.downloadUrl.",
+    # -- school merger and closure (domain/school_handover.py, Art. 19, R-D4) ---------------
+    "SCHOOL_CLOSED": "The school merged into another or closed (Art. 19): it takes no new student, transfer or intake "
+    "row, and is merged or closed once. Enrol or transfer the student at the school that received its archive.",
+    "RECEIVER_IS_SENDER": "The archive of a merging or closing school goes to another school; name the receiver.",
+    "HANDOVER_NOT_READY": "The handover job has not archived its manifest yet (or the handover is acknowledged "
+    "already); wait until its state is BAGGED.",
+    "HANDOVER_NOT_VERIFIED": "The manifest has not been verified, or its last verification failed; run "
+    "verifySchoolHandover and acknowledge only a valid manifest.",
+    "MANIFEST_MISMATCH": "The SHA-256 given is not that of the archived manifest (manifest-sha256.txt); acknowledge "
+    "the manifest you verified.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
     # -- archive handover after a transfer (domain/archive_handovers.py, Art. 18, 19) --------

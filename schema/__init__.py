@@ -52,6 +52,8 @@ from schema.archive_handovers.queries import ArchiveHandoverQueries
 from schema.exports.mutations import ExportMutations
 from schema.exports.queries import ExportQueries
 from schema.compliance.queries import ComplianceQueries
+from schema.school_handover.mutations import SchoolHandoverMutations
+from schema.school_handover.queries import SchoolHandoverQueries
 
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
@@ -79,6 +81,7 @@ class Query(
     ArchiveHandoverQueries,
     ExportQueries,
     ComplianceQueries,
+    SchoolHandoverQueries,
 ):
     pass
 
@@ -102,6 +105,7 @@ class Mutation(
     ReverificationTaskMutations,
     ArchiveHandoverMutations,
     ExportMutations,
+    SchoolHandoverMutations,
 ):
     pass
 

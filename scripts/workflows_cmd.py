@@ -3,7 +3,8 @@ overdue re-verification confirmations likewise (Art. 23, 25, 26), remind schools
 suspensions that ran out (Art. 13(3)), and bring up to date any live document whose last
 claimed version was never projected (a writer stopped in between) and the change feed,
 which gets every dossier change it lacks (Art. 20); archive handovers not sent within
-their month go to the sending school's department (Art. 18).
+their month go to the sending school's department (Art. 18). School handovers whose job
+stopped are run again to the end (Art. 19).
 Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
 (the compose scheduler)."""
 
@@ -20,6 +21,7 @@ from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
 from application.reverification import escalate_overdue_reverifications
 from application.archive_handovers import escalate_overdue_handovers
+from application.school_handover import resume_unfinished as resume_unfinished_handovers
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
@@ -48,6 +50,9 @@ async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, i
         escalated = await escalate_overdue(stores, now)
         reminded = await remind_suspensions_ended(stores, now.date())
         reverifications = await escalate_overdue_reverifications(stores, now)
+        # School handovers whose job stopped (Art. 19): run again to the end, exactly once per dossier.
+        if handovers := await resume_unfinished_handovers(stores):
+            print(f"{handovers} school handovers resumed", flush=True)
         return escalated, reminded, repaired, reverifications, await escalate_overdue_handovers(stores, now)
     finally:
         await client.close()

@@ -120,6 +120,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("requester", ASCENDING), ("_id", ASCENDING)], name="requester"),
         IndexModel([("area_keys", ASCENDING), ("_id", ASCENDING)], name="area"),
     ],
+    "school_handovers": [IndexModel([("state", ASCENDING), ("_id", ASCENDING)], name="state")],
+    "school_handover_items": [IndexModel([("handover_id", ASCENDING), ("state", ASCENDING), ("_id", ASCENDING)], name="handover_state")],
 }
 
 # Collections whose name differs from their attribute in `Collections`.

@@ -58,6 +58,8 @@ class Collections:
     archive_handovers: AsyncCollection[Doc]
     export_requests: AsyncCollection[Doc]
     export_links: AsyncCollection[Doc]
+    school_handovers: AsyncCollection[Doc]
+    school_handover_items: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -96,4 +98,6 @@ class Collections:
             archive_handovers=db["archive_handovers"],
             export_requests=db["export_requests"],
             export_links=db["export_links"],
+            school_handovers=db["school_handovers"],
+            school_handover_items=db["school_handover_items"],
         )

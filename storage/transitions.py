@@ -330,6 +330,7 @@ PROJECTIONS = {
     "reverification_school": "reverification_schools",
     "archive_handover": "archive_handovers",
     "export_request": "export_requests",
+    "school_handover": "school_handovers",
 }
 
 

@@ -12,7 +12,10 @@ from typing import Any
 
 from api.app import s3_client, stores_of
 from api.settings import Settings
+from application import school_handover
 from application.cases import escalate_overdue, remind_suspensions_ended
+from application.session import Actor, Session
+from domain.school_handover import SchoolHandoverKind
 from application.reverification import escalate_overdue_reverifications
 from application.archive_handovers import escalate_overdue_handovers, late_archive_handovers
 from storage.evidence_store import EvidenceArchive
@@ -140,10 +143,22 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             document = await stores.documents.get(evidence[0])
             assert document is not None
             await stores.documents.follow_dossier(document.dossier_id, Stamp.system("test"))
+            # a school closure and its handover job (the province's 直管学校 into a county school)
+            province = await stores.accounts.get("henan.dept")
+            assert province is not None
+            session = Session.open(Actor(province, "index-coverage"), stores)
+            unit = ("12410000MB0000001A", "河南省档案馆")
+            await school_handover.record(session, SchoolHandoverKind.CLOSURE, "2141012202", None, "豫教〔2026〕1号", date.today(), unit)
+            await school_handover.resume_unfinished(stores)
+            await stores.school_handovers.held_by("2141012201")  # a merger's or a closure's to a school
         finally:
             await client.close()
 
     asyncio.run(run_jobs())
+    for role in ROLES:
+        gql.post("{ schoolHandover(id: \"2141012202\") { state bagDownloadUrl { url } } }", as_=role)
+        gql.post('{ unplacedAfterClosure(areaCode: "410122") { number } }', as_=role)
+    gql.post("mutation { verifySchoolHandover(id: \"2141012202\") { __typename } }", as_="zhengzhou.archivist")
 
     shapes: set[QueryShape] = api.commands.shapes | jobs.shapes
     assert len(shapes) > 40  # the paths above were really exercised
