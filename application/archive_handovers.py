@@ -84,6 +84,7 @@ HAND_OVER_ARCHIVE_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.HAND_OVER_
 
 
 async def hand_over_archive(ctx: Session, handover_id: str, parts: tuple[ArchivePart, ...], note: str | None) -> ArchiveHandover:
+    note = rules.note_of(note)  # the text is checked before anything is looked up
     h = await handover_in_scope(ctx, handover_id)
     sending, _ = await _schools(ctx, h)
     assert sending is not None
@@ -97,6 +98,7 @@ ACKNOWLEDGE_ARCHIVE_HANDOVER_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules
 
 
 async def acknowledge_archive_handover(ctx: Session, handover_id: str, note: str | None) -> ArchiveHandover:
+    note = rules.note_of(note)  # the text is checked before anything is looked up
     h = await handover_in_scope(ctx, handover_id)
     _, receiving = await _schools(ctx, h)
     assert receiving is not None
@@ -111,6 +113,7 @@ RECORD_PAPER_COPIES_CODES = declared(*LOOKUP_CODES, *ROLE_CODES, *rules.PAPER_CO
 
 async def record_paper_copies(ctx: Session, handover_id: str, copies: tuple[tuple[str, str], ...]) -> tuple[ArchiveHandover, ArchiveHandover]:
     """(before, after): the copies recorded before are in the audit details too."""
+    rules.paper_copies_of(copies)  # the text is checked before anything is looked up
     h = await handover_in_scope(ctx, handover_id)
     sending, _ = await _schools(ctx, h)
     assert sending is not None

@@ -116,8 +116,8 @@ async def decide_export(
     full_fields: tuple[ExportField, ...] | None,
     reason: str | None,
 ) -> ExportRequest:
+    reason = optional_text("reason", reason, max_length=MULTI_LINE, multi_line=True)  # before anything is looked up
     request = await export_in_scope(ctx, request_id)
-    reason = optional_text("reason", reason, max_length=MULTI_LINE, multi_line=True)
     decided = rules.decide(
         ctx.account, request, approve=approve, fields=fields, full_fields=full_fields, reason=reason, now=datetime.now(UTC)
     )

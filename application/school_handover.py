@@ -16,7 +16,7 @@ from domain.accounts import Role
 from domain.access import area_contains, supervises
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound
-from domain.jurisdiction import School, validate_area_code
+from domain.jurisdiction import School, validate_area_code, validate_school_code
 from domain.ports import AuditEvent, Change, Stamp, StudentRow
 from domain.school_handover import (
     ACKNOWLEDGE_STATE_CODES,
@@ -32,6 +32,8 @@ from domain.school_handover import (
     bag_info,
     check_acknowledgement,
     check_archive_unit,
+    check_decision,
+    manifest_hash,
     check_record,
     check_verifiable,
     may_see,
@@ -64,22 +66,25 @@ async def record(
     school's new version (MERGED or CLOSED). The receiver is a school (`receiver_code`) or,
     for a closure, an archive unit (`archive_unit`: code and name). The job is started by
     the caller."""
-    sender = await session.stores.schools.get(identifier(school_code), session.school_scope)
+    # Everything given is checked before anything is looked up.
+    receiver_field = "intoSchoolCode" if kind is SchoolHandoverKind.MERGER else "receiverCode"
+    code = validate_school_code(school_code, "schoolCode")
+    if (receiver_code is None) == (archive_unit is None) or (archive_unit is not None and kind is SchoolHandoverKind.MERGER):
+        raise DomainError(receiver_field, "name the receiving school, or for a closure the archive unit, not both", "INVALID_VALUE")
+    receiver_code = validate_school_code(receiver_code, receiver_field) if receiver_code is not None else None
+    unit = check_archive_unit(*archive_unit) if archive_unit is not None else None
+    stamp = session.stamp()
+    basis = check_decision(legal_basis, effective_on, stamp.at.date())
+    sender = await session.stores.schools.get(code, session.school_scope)
     if sender is None:
         raise NotFound("schoolCode", "school")
     require_recorder(session.account, sender)
-    if (receiver_code is None) == (archive_unit is None) or (archive_unit is not None and kind is SchoolHandoverKind.MERGER):
-        raise DomainError("receiverCode", "name the receiving school, or for a closure the archive unit, not both", "INVALID_VALUE")
-    receiver, unit = None, None
+    receiver = None
     if receiver_code is not None:
-        receiver = await session.stores.schools.get(identifier(receiver_code), session.school_scope)
+        receiver = await session.stores.schools.get(receiver_code, session.school_scope)
         if receiver is None:
-            raise NotFound("receiverCode", "school")
-    else:
-        assert archive_unit is not None
-        unit = check_archive_unit(*archive_unit)
-    stamp = session.stamp()
-    basis = check_record(session.account, sender, receiver, legal_basis, effective_on, stamp.at.date())
+            raise NotFound(receiver_field, "school")
+    check_record(session.account, sender, receiver, receiver_field=receiver_field)
     handover = SchoolHandover(
         id=sender.code, kind=kind, sender_code=sender.code, receiver_code=receiver.code if receiver else unit[0] if unit else "",
         legal_basis=basis, effective_on=effective_on, state=SchoolHandoverState.MOVING, recorded_by=session.account.login,
@@ -280,11 +285,12 @@ async def verify(session: Session, handover_id: str) -> SchoolHandover:
 
 async def acknowledge(session: Session, handover_id: str, manifest_sha256: str) -> SchoolHandover:
     """The receiver acknowledges the verified manifest by its SHA-256: the handover is complete."""
+    digest = manifest_hash(manifest_sha256)  # checked before anything is looked up
     handover, sender, receiver = await handover_in_scope(session, handover_id)
     require_receiver(session.account, sender, receiver)
-    check_acknowledgement(handover, manifest_sha256)
+    check_acknowledgement(handover, digest)
     stamp = session.stamp()
-    ack = Acknowledgement(at=stamp.at, by=session.account.login, manifest_sha256=manifest_sha256.strip().lower())
+    ack = Acknowledgement(at=stamp.at, by=session.account.login, manifest_sha256=digest)
     return await session.stores.school_handovers.acknowledge(handover, ack, stamp)
 
 

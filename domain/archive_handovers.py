@@ -136,7 +136,7 @@ def hand_over(
         raise DomainError(
             "parts", f"a handover sends the whole archive (Art. 18): {', '.join(missing)} missing", "INCOMPLETE_HANDOVER"
         )
-    comment = optional_text("note", note, max_length=MULTI_LINE, multi_line=True)
+    comment = note_of(note)
     sent = tuple(p for p in ArchivePart if p in parts)
     event = HandoverEvent(now, account.login, account.role.value, "HANDED_OVER", comment)
     return replace(
@@ -160,9 +160,29 @@ def acknowledge(h: ArchiveHandover, account: Account, note: str | None, now: dat
         raise DomainError("id", "the receipt of this archive is acknowledged already", "ALREADY_RECEIVED")
     if h.state is not HandoverState.HANDED_OVER:
         raise DomainError("id", "the sending school has not handed the archive over yet", "NOT_HANDED_OVER")
-    comment = optional_text("note", note, max_length=MULTI_LINE, multi_line=True)
+    comment = note_of(note)
     event = HandoverEvent(now, account.login, account.role.value, "RECEIVED", comment)
     return replace(h, state=HandoverState.RECEIVED, received_at=now, received_by=account.login, events=(*h.events, event))
+
+
+def note_of(note: str | None) -> str | None:
+    """A hand-over's or a receipt's note, checked as free text (multi-line)."""
+    return optional_text("note", note, max_length=MULTI_LINE, multi_line=True)
+
+
+def paper_copies_of(copies: tuple[tuple[str, str], ...]) -> tuple[PaperCopy, ...]:
+    """The paper copies listed, each item and place checked as one-line text."""
+    if not copies:
+        raise DomainError("copies", "list at least one copy kept, with where it is", "INVALID_VALUE")
+    if len(copies) > MAX_PAPER_COPIES:
+        raise DomainError("copies", f"at most {MAX_PAPER_COPIES} copies", "INVALID_VALUE")
+    return tuple(
+        PaperCopy(
+            required_text(f"copies.{i}.item", item, max_length=ONE_LINE),
+            required_text(f"copies.{i}.location", location, max_length=ONE_LINE),
+        )
+        for i, (item, location) in enumerate(copies)
+    )
 
 
 PAPER_COPY_CODES = declared("INVALID_VALUE", "NOTHING_TO_CHANGE")
@@ -173,17 +193,7 @@ def record_paper_copies(
 ) -> ArchiveHandover:
     """The paper copies the sending school keeps, and where (Art. 19); the list given
     replaces the one recorded before."""
-    if not copies:
-        raise DomainError("copies", "list at least one copy kept, with where it is", "INVALID_VALUE")
-    if len(copies) > MAX_PAPER_COPIES:
-        raise DomainError("copies", f"at most {MAX_PAPER_COPIES} copies", "INVALID_VALUE")
-    kept = tuple(
-        PaperCopy(
-            required_text(f"copies.{i}.item", item, max_length=ONE_LINE),
-            required_text(f"copies.{i}.location", location, max_length=ONE_LINE),
-        )
-        for i, (item, location) in enumerate(copies)
-    )
+    kept = paper_copies_of(copies)
     if kept == h.paper_copies:
         raise DomainError("copies", "these are the copies recorded already", "NOTHING_TO_CHANGE")
     event = HandoverEvent(now, account.login, account.role.value, "PAPER_COPIES_RECORDED", f"{len(kept)} copies")

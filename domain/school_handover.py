@@ -23,7 +23,7 @@ from domain.errors import DomainError, PermissionDenied
 from domain.jurisdiction import School
 from domain.ports import Stamp, StudentRow
 from domain.dossier import StudentState
-from domain.text import TEXT_CODES, ascii_pattern, clean_text, identifier
+from domain.text import TEXT_CODES, ascii_pattern, clean_text, identifier, is_ascii_identifier
 
 MAX_REFERENCE = 100  # a decision reference, as approval references elsewhere
 _UNIT_CODE = ascii_pattern(r"[0-9A-Z]{6,20}")
@@ -110,7 +110,7 @@ class SchoolHandover:
 
 RECORD_CODES = declared(
     *TEXT_CODES, "PERMISSION_DENIED", "ACCOUNT_DISABLED", "READ_ONLY_ROLE", "REGISTRAR_NOT_TRAINED", "RECEIVER_IS_SENDER",
-    "SCHOOL_CLOSED", "DATE_IN_FUTURE", "VALUE_TOO_LONG",
+    "SCHOOL_CLOSED", "DATE_IN_FUTURE", "VALUE_TOO_LONG", "INVALID_SCHOOL_CODE",
 )
 
 
@@ -135,25 +135,28 @@ def check_archive_unit(code: str, name: str) -> tuple[str, str]:
     return code, name
 
 
-def check_record(
-    account: Account, sender: School, receiver: School | None, legal_basis: str, effective_on: date, today: date
-) -> str:
-    """The checks of a merger or closure (to a school, or to an archive unit when
-    `receiver` is None); the cleaned decision reference."""
-    require_recorder(account, sender)
-    if receiver is not None and receiver.code == sender.code:
-        raise DomainError("receiverCode", "the archive goes to another school", "RECEIVER_IS_SENDER")
-    require_open(sender, "schoolCode")
-    if receiver is not None:
-        require_open(receiver, "receiverCode")
-    if effective_on > today:
-        raise DomainError("effectiveOn", "record the decision once it has taken effect", "DATE_IN_FUTURE")
+def check_decision(legal_basis: str, effective_on: date, today: date) -> str:
+    """The decision of a merger or closure: its reference (文号), cleaned, and a date that
+    has come."""
     basis = clean_text("legalBasis", legal_basis, max_length=None)
     if not basis:
         raise DomainError("legalBasis", "give the decision's reference (文号)", "INVALID_VALUE")
     if len(basis) > MAX_REFERENCE:
         raise DomainError("legalBasis", f"at most {MAX_REFERENCE} characters", "VALUE_TOO_LONG")
+    if effective_on > today:
+        raise DomainError("effectiveOn", "record the decision once it has taken effect", "DATE_IN_FUTURE")
     return basis
+
+
+def check_record(account: Account, sender: School, receiver: School | None, *, receiver_field: str = "receiverCode") -> None:
+    """The checks of a merger or closure between the schools themselves (to a school, or to
+    an archive unit when `receiver` is None)."""
+    require_recorder(account, sender)
+    if receiver is not None and receiver.code == sender.code:
+        raise DomainError(receiver_field, "the archive goes to another school", "RECEIVER_IS_SENDER")
+    require_open(sender, "schoolCode")
+    if receiver is not None:
+        require_open(receiver, receiver_field)
 
 
 def may_see(account: Account, sender: School, receiver: School | None) -> bool:
@@ -183,7 +186,16 @@ def require_receiver(account: Account, sender: School, receiver: School | None) 
 
 
 VERIFY_STATE_CODES = declared("HANDOVER_NOT_READY")
-ACKNOWLEDGE_STATE_CODES = declared("HANDOVER_NOT_READY", "HANDOVER_NOT_VERIFIED", "MANIFEST_MISMATCH")
+ACKNOWLEDGE_STATE_CODES = declared("HANDOVER_NOT_READY", "HANDOVER_NOT_VERIFIED", "MANIFEST_MISMATCH", "INVALID_VALUE")
+_SHA256 = ascii_pattern(r"[0-9a-f]{64}")
+
+
+def manifest_hash(value: str) -> str:
+    """A SHA-256 as the receiver types or pastes it: 64 hex digits, any case."""
+    digest = value.strip().lower()
+    if not is_ascii_identifier(digest, _SHA256):
+        raise DomainError("manifestSha256", "a SHA-256 is 64 hexadecimal digits", "INVALID_VALUE")
+    return digest
 
 
 def check_verifiable(handover: SchoolHandover) -> None:
@@ -198,7 +210,7 @@ def check_acknowledgement(handover: SchoolHandover, manifest_sha256: str) -> Non
         raise DomainError("id", "the handover is acknowledged already", "HANDOVER_NOT_READY")
     if handover.verification is None or not handover.verification.valid or handover.state is not SchoolHandoverState.VERIFIED:
         raise DomainError("id", "verify the manifest first (verifySchoolHandover)", "HANDOVER_NOT_VERIFIED")
-    if manifest_sha256.strip().lower() != handover.bag.manifest_sha256:
+    if manifest_hash(manifest_sha256) != handover.bag.manifest_sha256:
         raise DomainError("manifestSha256", "this is not the SHA-256 of the archived manifest", "MANIFEST_MISMATCH")
 
 

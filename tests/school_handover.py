@@ -37,7 +37,7 @@ MERGE = """mutation($input: RecordSchoolMergerInput!) { recordSchoolMerger(input
   ... on RecordSchoolMergerSuccess { handover { ...H } } ... on RecordSchoolMergerError { field message code } } }""" + HANDOVER
 CLOSE = """mutation($input: RecordSchoolClosureInput!) { recordSchoolClosure(input: $input) { __typename
   ... on RecordSchoolClosureSuccess { handover { ...H } } ... on RecordSchoolClosureError { field message code } } }""" + HANDOVER
-VERIFY = """mutation($id: ID!) { verifySchoolHandover(id: $id) { __typename
+VERIFY = """mutation($id: ID!) { verifySchoolHandover(input: {id: $id}) { __typename
   ... on VerifySchoolHandoverSuccess { handover { ...H } } ... on VerifySchoolHandoverError { field message code } } }""" + HANDOVER
 ACKNOWLEDGE = """mutation($input: AcknowledgeSchoolHandoverInput!) { acknowledgeSchoolHandover(input: $input) { __typename
   ... on AcknowledgeSchoolHandoverSuccess { handover { ...H } }

@@ -69,6 +69,11 @@ class RecordSchoolClosureInput:
     effective_on: date = strawberry.field(description="The day the closure took effect (not in the future).")
 
 
+@strawberry.input(description="The handover whose archived manifest the receiver verifies.")
+class VerifySchoolHandoverInput:
+    id: strawberry.ID = strawberry.field(description="The handover id (the sending school's code).")
+
+
 @strawberry.input(description="The receiver acknowledges the manifest it verified.")
 class AcknowledgeSchoolHandoverInput:
     id: strawberry.ID = strawberry.field(description="The handover id (the sending school's code).")
@@ -189,9 +194,10 @@ class SchoolHandoverMutations:
         "bagit (every checksum, the payload) and its counts against the database. The result is recorded either way."
     )
     async def verify_school_handover(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The handover id (the sending school's code).")]
+        self, info: Info, input: Annotated[VerifySchoolHandoverInput, strawberry.argument(description="The handover to verify.")]
     ) -> VerifySchoolHandoverResult:
         ctx = info.context
+        id = input.id
 
         async def body() -> Outcome[VerifySchoolHandoverSuccess]:
             handover = await usecases.verify(ctx, str(id))

@@ -158,7 +158,7 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
     for role in ROLES:
         gql.post("{ schoolHandover(id: \"2141012202\") { state bagDownloadUrl { url } } }", as_=role)
         gql.post('{ unplacedAfterClosure(areaCode: "410122") { number } }', as_=role)
-    gql.post("mutation { verifySchoolHandover(id: \"2141012202\") { __typename } }", as_="zhengzhou.archivist")
+    gql.post("mutation { verifySchoolHandover(input: {id: \"2141012202\"}) { __typename } }", as_="zhengzhou.archivist")
 
     shapes: set[QueryShape] = api.commands.shapes | jobs.shapes
     assert len(shapes) > 40  # the paths above were really exercised

@@ -282,7 +282,8 @@ def test_a_closure_to_an_archive_unit_leaves_its_students_unplaced_until_placed(
         refused = gql(CLOSE, {"input": {**closure, **wrong}}, as_="zhongmou.dept")["recordSchoolClosure"]
         assert refused["code"] == "INVALID_VALUE", (wrong, refused)
     merged_into_unit = {"schoolCode": CHENGGUAN, "intoSchoolCode": UNIT["code"], "legalBasis": "x", "effectiveOn": TODAY}
-    assert gql(MERGE, {"input": merged_into_unit}, as_="zhongmou.dept")["recordSchoolMerger"]["code"] == "NOT_FOUND"
+    into_unit = gql(MERGE, {"input": merged_into_unit}, as_="zhongmou.dept")["recordSchoolMerger"]
+    assert (into_unit["code"], into_unit["field"]) == ("INVALID_SCHOOL_CODE", "intoSchoolCode")  # a merger is into a school
 
     async def stopped_once() -> str:
         async with opened(own_api) as stores:
