@@ -31,6 +31,8 @@ from api.graphql import AuthenticatedGraphQL, XuejiGraphQL
 from api.persisted import PersistedOperations
 from api.middleware import HttpMetrics, RequestContextMiddleware
 from api.uploads import upload_endpoint
+from api.exports import export_download_endpoint
+from api.compliance import compliance_routes
 from api.intake import IntakeJobs, intake_routes
 from api.settings import Settings
 from schema import build_schema
@@ -47,14 +49,17 @@ from storage.indexes import ensure_indexes
 from storage.intake import IntakeRepository
 from storage.promotion import PromotionRepository
 from application import promotion
+from storage.school_handovers import SchoolHandoverRepository
 from storage.mongo import Collections, Doc, connect
 from storage.schools import AreaRepository, SchoolRepository
 from storage.sections import SectionRepository
 from storage.placement import SchoolPlacement
 from storage.persisted import PersistedOperationRepository
+from storage.archive_handovers import ArchiveHandoverRepository
 from storage.reverification import ReverificationRepository
 from storage.students import StudentRepository
 from storage.transitions import TransitionLog
+from storage.exports import ExportRequestRepository
 
 log = structlog.get_logger("app")
 READINESS_TIMEOUT = 2.0
@@ -91,6 +96,9 @@ def stores_of(collections: Collections, archive: EvidenceArchive) -> Stores:
         intake=IntakeRepository(collections),
         reverification=ReverificationRepository(collections, log, placement),
         promotion=PromotionRepository(collections, log, students),
+        archive_handovers=ArchiveHandoverRepository(collections, log, placement),
+        exports=ExportRequestRepository(collections, log),
+        school_handovers=SchoolHandoverRepository(collections, log, archive),
     )
 
 
@@ -231,6 +239,7 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     intake = intake_routes(settings, stores, intake_jobs)
+    compliance_files = compliance_routes(settings, stores)
     explorer = Explorer(settings) if settings.is_development else None
     explorer_routes = [Route("/graphql/assets/{name}", explorer.asset, methods=["GET"])] if explorer else []
 
@@ -245,6 +254,9 @@ def create_app(settings: Settings, *, mongo_listeners: Sequence[monitoring._Even
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/exports/download", export_download_endpoint(settings, stores), methods=["GET"]),
+            Route("/compliance/report.xlsx", compliance_files["xlsx"], methods=["GET"]),
+            Route("/compliance/report.pdf", compliance_files["pdf"], methods=["GET"]),
         ],
         lifespan=lifespan,
     )

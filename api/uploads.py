@@ -1,7 +1,8 @@
 """POST /uploads: a scan streamed into the evidence archive in one authenticated request.
 
 The body is the raw file (`Content-Type` is the declared type); where it goes is in the
-query: `student` (number), `kind`, and optionally `filename`, `paperLocation`,
+query: `student` (number) — or `exportRequest` (an export request's id, for its written
+approval, kind APPROVAL_LETTER, Art. 24) —, `kind`, and optionally `filename`, `paperLocation`,
 `businessKind`, `businessId`, `replaces` (a document id, for a new version). The body is
 spooled to a temporary file while its SHA-256 is computed, never held whole in memory;
 nothing reaches the store or the database before every check has passed. Answers 201
@@ -29,6 +30,7 @@ from domain.evidence import UploadLimits
 from application.session import Actor, Stores
 from schema.context import Context
 from application import documents as usecases
+from application import exports
 from storage.check_pool import ScanCheckPool
 from storage.scan_checks import check_type, refuse, sniff
 
@@ -73,19 +75,23 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
             if "\x00" in value:  # never stored, and PostgreSQL refuses it even in a filter
                 return error_response(DomainError(name, "text cannot contain the NUL character (U+0000)", "INVALID_VALUE"))
         filename = q.get("filename") or None
-        target_id = q.get("student", "")
+        export_request = q.get("exportRequest")
+        target_id = q.get("student", "") if export_request is None else export_request
         target: usecases.UploadTarget | None = None
         try:
-            target = await usecases.authorise_upload(
-                ctx,
-                number=target_id,
-                kind=q.get("kind", ""),
-                filename=filename,
-                paper_location=q.get("paperLocation") or None,
-                business_kind=q.get("businessKind") or None,
-                business_id=q.get("businessId") or None,
-                replaces=q.get("replaces") or None,
-            )
+            if export_request is not None:  # the written approval of an export request (Art. 24)
+                target = await exports.authorise_export_upload(ctx, export_request, q.get("kind", ""), filename)
+            else:
+                target = await usecases.authorise_upload(
+                    ctx,
+                    number=target_id,
+                    kind=q.get("kind", ""),
+                    filename=filename,
+                    paper_location=q.get("paperLocation") or None,
+                    business_kind=q.get("businessKind") or None,
+                    business_id=q.get("businessId") or None,
+                    replaces=q.get("replaces") or None,
+                )
             timings["authorise"] = time.perf_counter() - started
             declared_length = request.headers.get("content-length")
             if declared_length and declared_length.isdigit() and int(declared_length) > limits.max_bytes:
@@ -98,12 +104,18 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
                 except ConcurrentWrite as race:
                     raise DomainError("replaces", "the document was changed meanwhile; try again", "CONFLICT") from race
         except DomainError as e:
+            if export_request is not None:
+                await ctx.audit("upload:document", "export_request", target_id[:200], e.code, details={"field": e.field})
+                log.info("upload refused", code=e.code, export_request=target_id[:200])
+                return error_response(e)
             # Under the student's school, so that the auditors of its county and city see it,
             # when the uploader may see the student; never a school the uploader may not see.
             school = target.school_code if target else await usecases.visible_school_of(ctx, target_id)
             await ctx.audit("upload:document", "student", target_id, e.code, school_code=school, details={"field": e.field})
             log.info("upload refused", code=e.code, student=target_id)
             return error_response(e)
+        if export_request is not None:
+            await exports.attach(ctx, export_request, document.id)
         clock = time.perf_counter()
         await ctx.audit(
             "upload:document",

@@ -4,7 +4,9 @@ Writes without transactions, in an order that can be resumed: the case is writte
 (version-guarded), then its effects on the dossier (guarded by the dossier still naming the
 case as its open business), then the case records how many effects are written. Effects
 decided but not written are written by the next decision on the case, or, for a
-completed case, by its last party deciding again."""
+completed case, by its last party deciding again. A completed transfer opens its archive
+handover (Art. 18) in the same way: after its effects, and again on a repeated decision
+when the first stopped before it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from domain.jurisdiction import School
 from domain.ports import Change, Reminder, Stamp
 from domain.student_number import normalise_number
 from domain.withdrawal import USABLE_CODES, require_usable
+from domain.school_handover import OPEN_SCHOOL_CODES, require_open
 from domain.workflows.definitions import DEFINITIONS, GUARD_CODES
 from domain.workflows.engine import (
     DECIDE_CODES,
@@ -44,6 +47,7 @@ from domain.workflows.engine import (
     withdraw as engine_withdraw,
 )
 from application.session import Session, Stores
+from application import archive_handovers
 from application import students as students
 
 EVERY_SCHOOL = SchoolScope(everything=True)
@@ -79,7 +83,7 @@ async def _school(ctx: Session, code: str) -> School:
 
 OPEN_CASE_CODES = declared(
     *WRITER_CODES, "WRONG_OPENER", *students.LOOKUP_CODES, *students.BUSINESS_CODES, *OPEN_CODES, *GUARD_CODES,
-    *EVIDENCE_LOOKUP_CODES,
+    *EVIDENCE_LOOKUP_CODES, *OPEN_SCHOOL_CODES,
 )
 
 
@@ -117,6 +121,7 @@ async def open_status_case(
         target = await ctx.stores.schools.get(target_code, EVERY_SCHOOL)
         if target is None:
             raise NotFound("targetSchoolCode", "school")
+        require_open(target, "targetSchoolCode")  # Art. 19: no transfer into a merged or closed school
     now = datetime.now(UTC)
     case = open_case(
         definition,
@@ -178,6 +183,8 @@ async def decide_case(
         if slots != case.effects_applied and recent:
             raise DomainError("id", "someone decided this case meanwhile; reload it", "CONFLICT")
         case, dossier = await _apply_pending(ctx, case)
+        if await archive_handovers.open_after_transfer(ctx, case):  # Art. 18: a completion stopped before it
+            return case, dossier or await ctx.stores.students.by_id(case.dossier_id)
         if dossier is None:
             raise DomainError("id", "this case is completed; nothing awaits a decision", "NOT_OPEN")
         return case, dossier
@@ -202,7 +209,9 @@ async def decide_case(
     if updated.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
         await ctx.stores.students.release_business(case.dossier_id, case.id, ctx.stamp())
         return updated, None
-    return await _apply_pending(ctx, updated)
+    updated, dossier = await _apply_pending(ctx, updated)
+    await archive_handovers.open_after_transfer(ctx, updated)  # Art. 18: the archive follows a transfer
+    return updated, dossier
 
 
 async def _apply_pending(ctx: Session, case: Case) -> tuple[Case, Dossier | None]:

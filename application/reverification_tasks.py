@@ -1,7 +1,7 @@
 """Discrepancies of a term's re-verification (Art. 23) and the tasks they become: the school
 raises and withdraws them while its result is its own; once the department confirms the
 result, each open one is a task, resolved when the business it calls for is opened (the
-link is recorded) or dismissed by the department with a reason.
+link is recorded) or waived by the department with a reason.
 
 Each change claims the next version of the school's result, which holds its discrepancies
 (`application.reverification.change_result`)."""
@@ -186,16 +186,16 @@ async def link_discrepancy(
     return updated, found
 
 
-DISMISS_DISCREPANCY_CODES = declared(*BY_ID_CODES, *ROLE_CODES, *rules.DISMISS_CODES)
+WAIVE_DISCREPANCY_CODES = declared(*BY_ID_CODES, *ROLE_CODES, *rules.WAIVE_CODES)
 
 
-async def dismiss_discrepancy(ctx: Session, discrepancy_id: str, reason: str | None) -> tuple[SchoolResult, Discrepancy]:
+async def waive_discrepancy(ctx: Session, discrepancy_id: str, reason: str | None) -> tuple[SchoolResult, Discrepancy]:
     """The department ends a task that needs no business, with the reason."""
     campaign, result = await result_by_id(ctx, result_of_discrepancy(discrepancy_id), "discrepancy")
     access.require_reverification_department(ctx.account, campaign.department_code)
     now = datetime.now(UTC)
     updated = await change_result(
-        ctx, result.id, lambda r: rules.dismiss(r, discrepancy_id, ctx.account, now=now, reason=reason), action="DISCREPANCY_DISMISSED"
+        ctx, result.id, lambda r: rules.waive(r, discrepancy_id, ctx.account, now=now, reason=reason), action="DISCREPANCY_WAIVED"
     )
     found = updated.discrepancy(discrepancy_id)
     assert found is not None

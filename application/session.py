@@ -15,6 +15,7 @@ from domain.access import AreaScope, SchoolScope, area_scope, school_scope, scop
 from domain.accounts import Account, Role
 from domain.evidence import Document
 from domain.jurisdiction import Area, School
+from domain.school_handover import SchoolHandoverStore
 from domain.workflows.engine import Case
 from domain.ports import (
     AccountStore,
@@ -33,6 +34,8 @@ from domain.ports import (
     PersistedOperationStore,
     ReverificationStore,
     PromotionStore,
+    ArchiveHandoverStore,
+    ExportRequestStore,
     SchoolStore,
     SectionStore,
     StudentStore,
@@ -63,6 +66,9 @@ class Stores:
     intake: IntakeStore
     reverification: ReverificationStore
     promotion: PromotionStore
+    archive_handovers: ArchiveHandoverStore
+    exports: ExportRequestStore
+    school_handovers: SchoolHandoverStore
 
 
 def _each(fetch: Callable[[str], Awaitable[T]]) -> Callable[[list[str]], Awaitable[list[T]]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from domain import access
+from domain.school_handover import OPEN_SCHOOL_CODES, require_open
 from domain.access import ROLE_CODES
 from domain.dossier import (
     DOSSIER_CODES,
@@ -118,6 +119,30 @@ async def student_in_scope(ctx: Session, number: str) -> tuple[StudentRow, Schoo
     return row, school
 
 
+async def holds_for_caller(ctx: Session, dossier: Dossier) -> bool:
+    """Whether the caller sees the school that holds the status, or the one the student
+    attends (a special placement), rather than only a school the student has left."""
+    for code in (dossier.status.school_code, dossier.attending_school_code):
+        school = await ctx.loaders.school.load(code) if code else None
+        if school is not None and ctx.school_scope.contains(school):
+            return True
+    return False
+
+
+async def former_copy(ctx: Session, dossier: Dossier) -> tuple[Dossier, datetime] | None:
+    """The read-only electronic copy a school the student has left keeps (Art. 19): the
+    version that moved the student away from the last school the caller sees, and when it
+    was recorded, so later changes at the receiving school are not the sender's to see.
+    None when the caller sees the live dossier (it sees the school holding it now)."""
+    if await holds_for_caller(ctx, dossier):
+        return None
+    versions = await ctx.stores.students.versions(dossier.id)
+    held = [i for i, (version, _) in enumerate(versions) if await holds_for_caller(ctx, version)]
+    if not held or held[-1] + 1 >= len(versions):
+        return None
+    return versions[held[-1] + 1]
+
+
 @dataclass(frozen=True)
 class Enrolment:
     school_code: str
@@ -172,13 +197,14 @@ def enrolment(
 
 ENROL_CODES = declared(
     *SCHOOL_LOOKUP_CODES, *ROLE_CODES, *GRADE_CODES, "INVALID_VALUE", *AGE_CODES, *TEMPORARY_NUMBER_CODES, *DOSSIER_CODES,
-    "POSSIBLE_DUPLICATE", "ENROLLED_ELSEWHERE",
+    "POSSIBLE_DUPLICATE", "ENROLLED_ELSEWHERE", *OPEN_SCHOOL_CODES,
 )
 
 
 async def enrol(ctx: Session, e: Enrolment) -> tuple[StudentRow, list[Candidate]]:
     school = await school_in_scope(ctx, e.school_code)
     access.require_school_registrar(ctx.account, school)  # Art. 5, 6: the school establishes status
+    require_open(school, "schoolCode")  # Art. 19: a merged or closed school takes no new student
     check_grade(school.kind, e.grade)
     if e.entry_date > date.today() + timedelta(days=MAX_DAYS_AHEAD):
         raise DomainError("entryDate", "the entry date is too far ahead", "INVALID_VALUE")

@@ -363,7 +363,7 @@ def may_see_reverification_school(account: Account, department_code: str, school
 
 
 def require_reverification_department(account: Account, department_code: str | None = None) -> None:
-    """Opening a re-verification, deciding the schools' results, dismissing their tasks and
+    """Opening a re-verification, deciding the schools' results, waiving their tasks and
     closing it: the education department that supervises the schools (学籍主管部门, Art. 3),
     which re-verifies every term (Art. 23); with a code, that department only."""
     require_writer(account)
@@ -421,3 +421,31 @@ def may_see_unplaced(account: Account, area_code: str) -> bool:
     if not (account.is_department or account.role is Role.AUDITOR):
         return False
     return area_contains(account.scope_code, area_code)
+
+
+# -- archive handover after a transfer (Art. 9, 18, 19, 24) -----------------------------
+
+
+def may_see_archive_handover(account: Account, sending: School | None, receiving: School | None) -> bool:
+    """A transfer's archive handover is seen by whoever sees the sending or the receiving
+    school's students: their registrars, their departments, archivists and auditors of
+    their areas (never the system admin, who sees no dossiers)."""
+    if account.disabled:
+        return False
+    scope = student_scope(account)
+    return any(school is not None and scope.contains(school) for school in (sending, receiving))
+
+
+def require_handover_sender(account: Account, sending: School) -> None:
+    """The sending school's registrar, who keeps its paper archive (Art. 9), sends the
+    archive and records the paper copies it keeps (Art. 18, 19)."""
+    require_writer(account)
+    if not (account.role is Role.SCHOOL_REGISTRAR and account.scope_code == sending.code):
+        raise PermissionDenied("only the sending school's registrar hands the archive over and records its copies (Art. 18, 19)")
+
+
+def require_handover_receiver(account: Account, receiving: School) -> None:
+    """The receiving school's registrar acknowledges receipt (Art. 18: 转入学校…接续档案)."""
+    require_writer(account)
+    if not (account.role is Role.SCHOOL_REGISTRAR and account.scope_code == receiving.code):
+        raise PermissionDenied("only the receiving school's registrar acknowledges receipt of the archive (Art. 18)")

@@ -174,7 +174,7 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "find it with reverificationCampaigns and carry on there.",
     "NO_SCHOOLS": "Your department supervises no school (学籍主管部门, Art. 3), so there is no roster to re-verify.",
     "CAMPAIGN_CLOSED": "The re-verification is closed: rosters are no longer confirmed, decided or changed. Its "
-    "open tasks can still be linked to their business or dismissed.",
+    "open tasks can still be linked to their business or waived.",
     "ALREADY_CONFIRMED": "The school's result is confirmed already (by the school and waiting for the department, or "
     "by the department): it is not confirmed again and its discrepancies do not change unless the department returns "
     "it.",
@@ -187,11 +187,32 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "HAS_DOSSIER": "The child has a dossier at this school already (the message gives its number): it is on the "
     "roster, not a child without a dossier.",
     "NOT_YET_A_TASK": "A discrepancy becomes a task when the department confirms the school's result; link or "
-    "dismiss it after that.",
-    "ALREADY_RESOLVED": "The discrepancy is not open: it was linked to its business, dismissed or withdrawn already.",
+    "waive it after that.",
+    "ALREADY_RESOLVED": "The discrepancy is not open: it was linked to its business, waived or withdrawn already.",
     "WRONG_FOLLOW_UP": "That business does not resolve this discrepancy: it is of a kind that does not fit (the "
     "message lists those that do), about another student or field, ended without effect, or predates the "
     "re-verification.",
+    # -- approved exports (domain/exports.py, Art. 24, R-A6) -----------------------------------
+    "ALREADY_DECIDED": "The export request is approved or refused already: it is not decided again and takes no more "
+    "documents. Make a new request if something else is needed.",
+    "OWN_EXPORT_REQUEST": "An export request is never decided by the account that made it (Art. 24: the written "
+    "approval comes from the department in charge); another official of that department decides it.",
+    "APPROVAL_DOCUMENT_MISSING": "The written approval (书面批准, Art. 24) is not attached yet: upload it with POST "
+    "/uploads?exportRequest=ID&kind=APPROVAL_LETTER, then approve.",
+    "FIELD_NOT_REQUESTED": "An approval names only fields the request asked for, and gives in full only identifiers "
+    "the request asked for in full; remove the others.",
+    "LINK_EXPIRED": "The download link has expired (links last a few minutes); ask for a new one through "
+    "ExportRequest.downloadUrl.",
+    # -- school merger and closure (domain/school_handover.py, Art. 19, R-D4) ---------------
+    "SCHOOL_CLOSED": "The school merged into another or closed (Art. 19): it takes no new student, transfer or intake "
+    "row, and is merged or closed once. Enrol or transfer the student at the school that received its archive.",
+    "RECEIVER_IS_SENDER": "The archive of a merging or closing school goes to another school; name the receiver.",
+    "HANDOVER_NOT_READY": "The handover job has not archived its manifest yet (or the handover is acknowledged "
+    "already); wait until its state is BAGGED.",
+    "HANDOVER_NOT_VERIFIED": "The manifest has not been verified, or its last verification failed; run "
+    "verifySchoolHandover and acknowledge only a valid manifest.",
+    "MANIFEST_MISMATCH": "The SHA-256 given is not that of the archived manifest (manifest-sha256.txt); acknowledge "
+    "the manifest you verified.",
     "DATABASE_UNAVAILABLE": "The database did not answer in time (HTTP 503); nothing was changed. Try again shortly.",
     "INTERNAL_SERVER_ERROR": "An unexpected failure (HTTP 500); quote the response's X-Request-ID when reporting it.",
     # -- the year-end change and progression (domain/promotion.py, Art. 17, 19) --------------
@@ -199,6 +220,14 @@ DESCRIPTIONS: Final[Mapping[str, str]] = {
     "to August.",
     "NOT_AWAITING_PLACEMENT": "The student (named in the message) is not a primary graduate awaiting placement: not "
     "graduated from grade 6, or placed at another school already. Remove the student from the list and send it again.",
+    # -- archive handover after a transfer (domain/archive_handovers.py, Art. 18, 19) --------
+    "ALREADY_HANDED_OVER": "The sending school has recorded this archive's handover already; the receiving school "
+    "acknowledges it next.",
+    "INCOMPLETE_HANDOVER": "A handover sends the whole archive (Art. 18): the electronic dossier and the paper file "
+    "at least; list both in `parts` (and the evidence originals if any were sent).",
+    "NOT_HANDED_OVER": "The sending school has not recorded the handover yet: receipt is acknowledged after the "
+    "archive was sent.",
+    "ALREADY_RECEIVED": "The receiving school has acknowledged receipt of this archive already; the handover is done.",
 }
 
 

@@ -105,6 +105,7 @@ class School:
     address: str | None = None
     phone: str | None = None
     paper_archive_location: str | None = None  # Art. 9: where the paper files are kept
+    closed: str | None = None  # MERGED or CLOSED (Art. 19): its archive was handed over (domain/school_handover.py)
 
     def __post_init__(self) -> None:
         if validate_school_code(self.code) != self.code:

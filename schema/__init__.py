@@ -49,6 +49,13 @@ from schema.students.queries import StudentQueries
 from schema.students.sections import SectionMutations
 from schema.promotion.mutations import PromotionMutations
 from schema.promotion.queries import PromotionQueries
+from schema.archive_handovers.mutations import ArchiveHandoverMutations
+from schema.archive_handovers.queries import ArchiveHandoverQueries
+from schema.exports.mutations import ExportMutations
+from schema.exports.queries import ExportQueries
+from schema.compliance.queries import ComplianceQueries
+from schema.school_handover.mutations import SchoolHandoverMutations
+from schema.school_handover.queries import SchoolHandoverQueries
 
 # Parsed and validated documents are cached for the whole process (LRU by query text and
 # by document and rules), so a frontend's fixed set of operations is parsed and validated
@@ -74,6 +81,10 @@ class Query(
     ChangeQueries,
     ReverificationQueries,
     PromotionQueries,
+    ArchiveHandoverQueries,
+    ExportQueries,
+    ComplianceQueries,
+    SchoolHandoverQueries,
 ):
     pass
 
@@ -96,6 +107,9 @@ class Mutation(
     ReverificationMutations,
     ReverificationTaskMutations,
     PromotionMutations,
+    ArchiveHandoverMutations,
+    ExportMutations,
+    SchoolHandoverMutations,
 ):
     pass
 

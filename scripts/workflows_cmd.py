@@ -2,7 +2,9 @@
 overdue re-verification confirmations likewise (Art. 23, 25, 26), remind schools of
 suspensions that ran out (Art. 13(3)), and bring up to date any live document whose last
 claimed version was never projected (a writer stopped in between) and the change feed,
-which gets every dossier change it lacks (Art. 20).
+which gets every dossier change it lacks (Art. 20); archive handovers not sent within
+their month go to the sending school's department (Art. 18). School handovers whose job
+stopped are run again to the end (Art. 19).
 Idempotent: running it twice changes nothing more. `--every SECONDS` keeps it running
 (the compose scheduler)."""
 
@@ -18,6 +20,8 @@ from api.app import stores_of, s3_client
 from api.settings import Settings
 from application.cases import escalate_overdue, remind_suspensions_ended
 from application.reverification import escalate_overdue_reverifications
+from application.archive_handovers import escalate_overdue_handovers
+from application.school_handover import resume_unfinished as resume_unfinished_handovers
 from storage.embedded import running_endpoints
 from storage.evidence_store import EvidenceArchive
 from storage.mongo import Collections, connect
@@ -25,9 +29,10 @@ from storage.audit_checkpoints import checkpoint
 from storage.transitions import repair_projections
 
 
-async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, int, int, int]:
+async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, int, int, int, int]:
     """Steps escalated, reminders created, projections repaired, re-verification steps
-    escalated. `now` is the time the job judges by (the clock by default)."""
+    escalated, archive handovers escalated. `now` is the time the job judges by (the clock
+    by default)."""
     assert settings.mongodb_uri is not None
     client = connect(settings.mongodb_uri)
     try:
@@ -44,7 +49,11 @@ async def daily(settings: Settings, now: datetime | None = None) -> tuple[int, i
             await checkpoint(collections, EvidenceArchive(s3_client(settings), settings.s3_evidence_bucket), key, days)
         escalated = await escalate_overdue(stores, now)
         reminded = await remind_suspensions_ended(stores, now.date())
-        return escalated, reminded, repaired, await escalate_overdue_reverifications(stores, now)
+        reverifications = await escalate_overdue_reverifications(stores, now)
+        # School handovers whose job stopped (Art. 19): run again to the end, exactly once per dossier.
+        if handovers := await resume_unfinished_handovers(stores):
+            print(f"{handovers} school handovers resumed", flush=True)
+        return escalated, reminded, repaired, reverifications, await escalate_overdue_handovers(stores, now)
     finally:
         await client.close()
 
@@ -61,10 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"no running ./scripts/serve under {settings.data_dir}; start it or set MONGODB_URI / S3_*")
         settings = settings.replace(**{k.lower(): v for k, v in found.as_env().items()})
     while True:
-        escalated, reminded, repaired, reverifications = asyncio.run(daily(settings))
+        escalated, reminded, repaired, reverifications, handovers = asyncio.run(daily(settings))
         print(
             f"{datetime.now(UTC).isoformat()} escalated {escalated} steps, {reminded} new reminders, "
-            f"{repaired} projections and change-feed entries repaired, {reverifications} re-verification steps escalated",
+            f"{repaired} projections and change-feed entries repaired, {reverifications} re-verification steps escalated, "
+            f"{handovers} archive handovers escalated",
             flush=True,
         )
         if not args.every:

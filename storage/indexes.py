@@ -112,6 +112,22 @@ INDEXES: dict[str, list[IndexModel]] = {
     "promotion_items": [IndexModel([("plan_id", ASCENDING)], name="plan")],
     "promotion_events": [IndexModel([("plan_id", ASCENDING)], name="plan"), IndexModel([("event", ASCENDING)], name="event")],
     "promotion_outcomes": [IndexModel([("plan_id", ASCENDING)], name="plan")],
+    # Archive handovers after a transfer: a scope's or a school's list (optionally by
+    # state), the overdue ones (the daily job), an area's by deadline (the compliance report).
+    "archive_handovers": [
+        IndexModel([("scope_keys", ASCENDING), ("_id", ASCENDING)], name="scope"),
+        IndexModel([("scope_keys", ASCENDING), ("state", ASCENDING), ("_id", ASCENDING)], name="scope_state"),
+        IndexModel([("state", ASCENDING), ("escalated_to", ASCENDING), ("due", ASCENDING)], name="due"),
+        IndexModel([("scope_keys", ASCENDING), ("due", ASCENDING)], name="scope_due"),
+    ],
+    # Export requests (Art. 24): a requester's own, and those of the departments in an area;
+    # `export_links` are read by `_id` only.
+    "export_requests": [
+        IndexModel([("requester", ASCENDING), ("_id", ASCENDING)], name="requester"),
+        IndexModel([("area_keys", ASCENDING), ("_id", ASCENDING)], name="area"),
+    ],
+    "school_handovers": [IndexModel([("state", ASCENDING), ("_id", ASCENDING)], name="state")],
+    "school_handover_items": [IndexModel([("handover_id", ASCENDING), ("state", ASCENDING), ("_id", ASCENDING)], name="handover_state")],
 }
 INDEXES["students"] += [
     IndexModel([(field, ASCENDING), ("state", ASCENDING), ("_id", ASCENDING), ("placement_due", ASCENDING)], name=f"promotion_unplaced_{field}")

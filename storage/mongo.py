@@ -59,6 +59,11 @@ class Collections:
     promotion_items: AsyncCollection[Doc]
     promotion_events: AsyncCollection[Doc]
     promotion_outcomes: AsyncCollection[Doc]
+    archive_handovers: AsyncCollection[Doc]
+    export_requests: AsyncCollection[Doc]
+    export_links: AsyncCollection[Doc]
+    school_handovers: AsyncCollection[Doc]
+    school_handover_items: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -98,4 +103,9 @@ class Collections:
             promotion_items=db["promotion_items"],
             promotion_events=db["promotion_events"],
             promotion_outcomes=db["promotion_outcomes"],
+            archive_handovers=db["archive_handovers"],
+            export_requests=db["export_requests"],
+            export_links=db["export_links"],
+            school_handovers=db["school_handovers"],
+            school_handover_items=db["school_handover_items"],
         )

@@ -49,6 +49,7 @@ def school_to_doc(school: School) -> Doc:
         "address": school.address,
         "phone": school.phone,
         "paper_archive_location": school.paper_archive_location,
+        "closed": school.closed,
     }
 
 
@@ -63,6 +64,7 @@ def school_from_doc(doc: Doc) -> School:
         address=doc.get("address"),
         phone=doc.get("phone"),
         paper_archive_location=doc.get("paper_archive_location"),
+        closed=doc.get("closed"),
     )
 
 
@@ -265,5 +267,14 @@ class SchoolRepository:
             changes["paper_archive_location"] = paper_archive_location
         doc = await self._log.update(
             "school", self._c, code, lambda d: {**d, **changes, "updated_at": stamp.at}, stamp=stamp, action="CONTACT_UPDATED"
+        )
+        return school_from_doc(doc) if doc else None
+
+    async def mark_closed(self, code: str, closed: str, record: Doc, stamp: Stamp) -> School | None:
+        """A new version of the school, MERGED or CLOSED (Art. 19), with the decision as its
+        change of record; the school as it stands (unchanged when it was closed already)."""
+        doc = await self._log.update(
+            "school", self._c, code, lambda d: None if d.get("closed") else {**d, "closed": closed, "updated_at": stamp.at},
+            stamp=stamp, action=f"SCHOOL_{closed}", record=lambda before, after: record,
         )
         return school_from_doc(doc) if doc else None

@@ -491,6 +491,15 @@ class StudentRepository:
         return Page(rows, [r.now.id for r in rows], len(following) > first, len(matching))
 
     # -- history ----------------------------------------------------------------------
+    async def versions(self, dossier_id: str) -> list[tuple[Dossier, datetime]]:
+        """Every logged version of the dossier, oldest first, with when it was recorded
+        (its log entries by `_id`)."""
+        current = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
+        if current is None:
+            return []
+        entries = await self._log.entries(AGGREGATE, dossier_id, int(current.get("version", 0)))
+        return [(dossier_from_doc(projection_of(e)), e["at"]) for e in entries]
+
     async def history(self, dossier_id: str) -> list[HistoryEntry]:
         """The changes of record, oldest first: the log entries that carry one."""
         out = []

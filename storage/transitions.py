@@ -328,6 +328,9 @@ PROJECTIONS = {
     "calendar": "calendar_years",
     "reverification": "reverifications",
     "reverification_school": "reverification_schools",
+    "archive_handover": "archive_handovers",
+    "export_request": "export_requests",
+    "school_handover": "school_handovers",
 }
 
 

@@ -49,9 +49,9 @@ WITHDRAW = """mutation($id: ID!) { withdrawReverificationDiscrepancy(input: {id:
 LINK = """mutation($input: LinkReverificationDiscrepancyInput!) { linkReverificationDiscrepancy(input: $input) { __typename
   ... on LinkReverificationDiscrepancySuccess { discrepancy { ...D } }
   ... on LinkReverificationDiscrepancyError { field message code } } }""" + DISCREPANCY
-DISMISS = """mutation($input: DismissReverificationDiscrepancyInput!) { dismissReverificationDiscrepancy(input: $input) {
-  __typename ... on DismissReverificationDiscrepancySuccess { discrepancy { ...D } }
-  ... on DismissReverificationDiscrepancyError { field message code } } }""" + DISCREPANCY
+WAIVE = """mutation($input: WaiveReverificationDiscrepancyInput!) { waiveReverificationDiscrepancy(input: $input) {
+  __typename ... on WaiveReverificationDiscrepancySuccess { discrepancy { ...D } }
+  ... on WaiveReverificationDiscrepancyError { field message code } } }""" + DISCREPANCY
 PART = """query($c: ID!, $s: String!, $after: String) { reverificationSchool(campaignId: $c, schoolCode: $s) { ...S
   roster(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { number state } } }
   discrepancies { ...D } tasks { id } } }""" + SCHOOL + DISCREPANCY

@@ -11,7 +11,7 @@ resolved.
   field or, where the school may change it itself, by a dossier update that changed it.
 
 Open discrepancies of a result the department confirmed are tasks; a task ends when its
-business is linked (the link is recorded) or the department dismisses it with a reason."""
+business is linked (the link is recorded) or the department waives it with a reason."""
 
 from __future__ import annotations
 
@@ -372,13 +372,13 @@ def link(
     return _resolve(result, d.id, resolution)
 
 
-DISMISS_CODES = declared(*TASK_CODES, "REASON_REQUIRED")  # `dismiss`
+WAIVE_CODES = declared(*TASK_CODES, "REASON_REQUIRED")  # `waive`
 
 
-def dismiss(result: SchoolResult, discrepancy_id: str, account: Account, *, now: datetime, reason: str | None) -> SchoolResult:
+def waive(result: SchoolResult, discrepancy_id: str, account: Account, *, now: datetime, reason: str | None) -> SchoolResult:
     """The department ends a task that needs no business (the child was found to have a
     dossier, the student came back, …), saying why."""
     d = require_task(result, discrepancy_id)
     if not (reason or "").strip():
         raise DomainError("reason", "say why the discrepancy needs no business", "REASON_REQUIRED")
-    return _resolve(result, d.id, Resolution(DiscrepancyState.DISMISSED, account.login, account.role.value, now, reason=reason))
+    return _resolve(result, d.id, Resolution(DiscrepancyState.WAIVED, account.login, account.role.value, now, reason=reason))

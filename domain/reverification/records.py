@@ -1,7 +1,7 @@
 """What a term's re-verification (复核, Art. 23) records: the campaign a department opens,
 each school's result (its roster confirmation and the department's decision), and the
 discrepancies the school flags, which become tasks until their business is opened or the
-department dismisses them."""
+department waives them."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class DiscrepancyState(StrEnum):
     OPEN = "OPEN"  # raised; a task once the department confirms the school's result
     WITHDRAWN = "WITHDRAWN"  # withdrawn by the school before its result was confirmed
     LINKED = "LINKED"  # resolved: its business (case, correction, update, enrolment) is opened
-    DISMISSED = "DISMISSED"  # resolved: the department dismissed it, with the reason
+    WAIVED = "WAIVED"  # resolved: the department waived it, with the reason
 
 
 class DossierField(StrEnum):
@@ -90,7 +90,7 @@ class ReportedChild:
 
 @dataclass(frozen=True)
 class Resolution:
-    """How a discrepancy stopped being open: withdrawn, linked to its business, or dismissed."""
+    """How a discrepancy stopped being open: withdrawn, linked to its business, or waived."""
 
     state: DiscrepancyState
     by: str

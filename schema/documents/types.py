@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.text import TEXT_CODES
 from schema.context import Info
 from schema.docs import describe_values
+from application.exports import AUTHORISE_EXPORT_UPLOAD_CODES
 from application import documents as usecases
 from schema.errors import ErrorCode
 
@@ -55,6 +56,7 @@ UPLOAD_CODES = declared(
     "EMPTY_FILE",
     *e.SCAN_CODES,
     *usecases.STORE_CODES,
+    *AUTHORISE_EXPORT_UPLOAD_CODES,  # the written approval of an export request (Art. 24)
 )
 
 

@@ -83,6 +83,11 @@ class School:
     paper_archive_location: str | None = strawberry.field(
         description="Where the school keeps its paper archive files (Art. 9)."
     )
+    closed: str | None = strawberry.field(
+        default=None,
+        description="MERGED or CLOSED once its merger or closure is recorded (Art. 19; schoolHandover has the "
+        "handover, by this school's code); null while the school is open.",
+    )
 
     @classmethod
     def of(cls, school: j.School) -> School:
@@ -97,6 +102,7 @@ class School:
             address=school.address,
             phone=school.phone,
             paper_archive_location=school.paper_archive_location,
+            closed=school.closed,
         )
 
     @strawberry.field(description="The county-level area the school stands in.")

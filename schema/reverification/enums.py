@@ -13,7 +13,7 @@ CampaignStateType = describe_values(
     {
         "OPEN": "Running: schools confirm their rosters and the department decides them.",
         "CLOSED": "Closed by its department: nothing is confirmed or flagged any more; open tasks are still linked or "
-        "dismissed.",
+        "waived.",
     },
 )
 ResultStateType = describe_values(
@@ -49,7 +49,7 @@ DiscrepancyStateType = describe_values(
         "OPEN": "Raised; a task once the department confirmed the school's result.",
         "WITHDRAWN": "Withdrawn by the school before its result was confirmed.",
         "LINKED": "Resolved: the business it calls for is opened, and linked (`resolution`).",
-        "DISMISSED": "Resolved: the department dismissed it, with the reason.",
+        "WAIVED": "Resolved: the department waived it, with the reason.",
     },
 )
 DossierFieldType = describe_values(

@@ -246,7 +246,7 @@ class ReverificationMutations:
 
     @strawberry.mutation(
         description="The department closes its re-verification: nothing is confirmed or flagged after it; open tasks "
-        "are still linked or dismissed."
+        "are still linked or waived."
     )
     async def close_reverification(
         self, info: Info, input: Annotated[CloseReverificationInput, strawberry.argument(description="The campaign to close.")]

@@ -1,6 +1,6 @@
 """Discrepancies of a term's re-verification (Art. 23): the school raises and withdraws them
 while its result is its own; once the department confirms it they are tasks, resolved by
-linking the business opened for each, or dismissed by the department."""
+linking the business opened for each, or waived by the department."""
 
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ class LinkReverificationDiscrepancyErrorCode(ErrorCode, codes=(*usecases.LINK_DI
     ...
 
 
-@strawberry.enum(description="Stable codes of dismissReverificationDiscrepancy errors: exactly the ones it can return.")
-class DismissReverificationDiscrepancyErrorCode(
-    ErrorCode, codes=(*usecases.DISMISS_DISCREPANCY_CODES, *TEXT_CODES, *RACE_CODES)
+@strawberry.enum(description="Stable codes of waiveReverificationDiscrepancy errors: exactly the ones it can return.")
+class WaiveReverificationDiscrepancyErrorCode(
+    ErrorCode, codes=(*usecases.WAIVE_DISCREPANCY_CODES, *TEXT_CODES, *RACE_CODES)
 ):
     ...
 
@@ -171,32 +171,32 @@ LinkReverificationDiscrepancyResult = Annotated[
 describe_error(LinkReverificationDiscrepancyError, "linkReverificationDiscrepancy")
 
 
-@strawberry.input(description="A task to dismiss, with the reason.")
-class DismissReverificationDiscrepancyInput:
+@strawberry.input(description="A task to waive, with the reason.")
+class WaiveReverificationDiscrepancyInput:
     id: strawberry.ID = strawberry.field(description="The discrepancy's id (`ReverificationDiscrepancy.id`).")
     reason: str = strawberry.field(description="Why no business is needed, at most 2000 characters.")
 
 
-@strawberry.type(description="The task is resolved: DISMISSED, with the reason.")
-class DismissReverificationDiscrepancySuccess:
-    discrepancy: ReverificationDiscrepancy = strawberry.field(description="The discrepancy, DISMISSED.")
+@strawberry.type(description="The task is resolved: WAIVED, with the reason.")
+class WaiveReverificationDiscrepancySuccess:
+    discrepancy: ReverificationDiscrepancy = strawberry.field(description="The discrepancy, WAIVED.")
 
 
 @strawberry.type
-class DismissReverificationDiscrepancyError:
+class WaiveReverificationDiscrepancyError:
     field: str | None
     message: str
-    code: DismissReverificationDiscrepancyErrorCode
+    code: WaiveReverificationDiscrepancyErrorCode
 
 
-DismissReverificationDiscrepancyResult = Annotated[
-    DismissReverificationDiscrepancySuccess | DismissReverificationDiscrepancyError,
+WaiveReverificationDiscrepancyResult = Annotated[
+    WaiveReverificationDiscrepancySuccess | WaiveReverificationDiscrepancyError,
     strawberry.union(
-        "DismissReverificationDiscrepancyResult",
-        description="What `dismissReverificationDiscrepancy` returns: the discrepancy, or the typed error.",
+        "WaiveReverificationDiscrepancyResult",
+        description="What `waiveReverificationDiscrepancy` returns: the discrepancy, or the typed error.",
     ),
 ]
-describe_error(DismissReverificationDiscrepancyError, "dismissReverificationDiscrepancy")
+describe_error(WaiveReverificationDiscrepancyError, "waiveReverificationDiscrepancy")
 
 
 def _note(field: str, value: str | None) -> str | None:
@@ -311,27 +311,27 @@ class ReverificationTaskMutations:
         )
 
     @strawberry.mutation(
-        description="The school's supervising department dismisses a task that needs no business, with the reason."
+        description="The school's supervising department waives a task that needs no business, with the reason."
     )
-    async def dismiss_reverification_discrepancy(
+    async def waive_reverification_discrepancy(
         self,
         info: Info,
-        input: Annotated[DismissReverificationDiscrepancyInput, strawberry.argument(description="The task and the reason.")],
-    ) -> DismissReverificationDiscrepancyResult:
+        input: Annotated[WaiveReverificationDiscrepancyInput, strawberry.argument(description="The task and the reason.")],
+    ) -> WaiveReverificationDiscrepancyResult:
         ctx = info.context
 
-        async def body() -> Outcome[DismissReverificationDiscrepancySuccess]:
+        async def body() -> Outcome[WaiveReverificationDiscrepancySuccess]:
             reason = _note("reason", input.reason)
-            result, found = await usecases.dismiss_discrepancy(ctx, str(input.id), reason)
+            result, found = await usecases.waive_discrepancy(ctx, str(input.id), reason)
             return Outcome(
-                DismissReverificationDiscrepancySuccess(discrepancy=ReverificationDiscrepancy(discrepancy=found, result=result)),
+                WaiveReverificationDiscrepancySuccess(discrepancy=ReverificationDiscrepancy(discrepancy=found, result=result)),
                 school_code=result.school_code,
             )
 
         return await audited(
             ctx,
-            action="mutation:dismissReverificationDiscrepancy",
+            action="mutation:waiveReverificationDiscrepancy",
             target=("reverification_discrepancy", str(input.id)),
-            errors=(DismissReverificationDiscrepancyError, DismissReverificationDiscrepancyErrorCode),
+            errors=(WaiveReverificationDiscrepancyError, WaiveReverificationDiscrepancyErrorCode),
             body=body,
         )

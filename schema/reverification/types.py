@@ -76,8 +76,8 @@ class ReportedChild:
 
 @strawberry.type(description="How a discrepancy stopped being open, by whom and when.")
 class DiscrepancyResolution:
-    state: DiscrepancyStateType = strawberry.field(description="WITHDRAWN, LINKED or DISMISSED.")  # type: ignore[valid-type]
-    by: str = strawberry.field(description="Login of the account that withdrew, linked or dismissed it.")
+    state: DiscrepancyStateType = strawberry.field(description="WITHDRAWN, LINKED or WAIVED.")  # type: ignore[valid-type]
+    by: str = strawberry.field(description="Login of the account that withdrew, linked or waived it.")
     role: str = strawberry.field(description="That account's Role.")
     at: datetime = strawberry.field(description="When (ISO 8601 date and time, UTC).")
     business_kind: FollowUpKindType | None = strawberry.field(description="LINKED: the kind of business.")  # type: ignore[valid-type]
@@ -87,7 +87,7 @@ class DiscrepancyResolution:
     business_version: int | None = strawberry.field(
         description="LINKED to a DOSSIER_UPDATE: the dossier's version that carries the change."
     )
-    reason: str | None = strawberry.field(description="DISMISSED: why the department found no business needed.")
+    reason: str | None = strawberry.field(description="WAIVED: why the department found no business needed.")
 
 
 def _masked(value: str | None, personal: bool, field: r.DossierField | None) -> str | None:
@@ -118,7 +118,7 @@ class ReverificationDiscrepancy:
     discrepancy: strawberry.Private[r.Discrepancy]
     result: strawberry.Private[r.SchoolResult]
 
-    @strawberry.field(description="The discrepancy's id; pass it to link, dismiss or withdraw it.")
+    @strawberry.field(description="The discrepancy's id; pass it to link, waive or withdraw it.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.discrepancy.id)
 

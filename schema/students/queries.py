@@ -128,12 +128,7 @@ class StudentQueries:
     ) -> Student | None:
         day = _past(as_of) if as_of is not None else None
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
-        if row is None or day is None:
-            return Student.of(row) if row else None
-        then = await info.context.stores.students.as_of(row.dossier.id, end_of_day(day))
-        if then is None:
-            return None
-        return Student.of(StudentRow(then, tuple(missing_fields(then))), as_of=day, live=row.dossier)
+        return await _as_seen(info, row, day) if row else None
 
     @strawberry.field(
         description="Dossiers in your scope (the students of the schools you see; the admin sees none), ordered by the "
@@ -173,7 +168,8 @@ class StudentQueries:
         if as_of is not None:
             return await _students_as_of(info, _past(as_of), domain_filter, after=after, key=key, first=size)
         page = await ctx.stores.students.page(ctx.student_scope_key, domain_filter, after=key, first=size)
-        return connection("student", page.map(Student.of), after=after)
+        seen = {row.dossier.id: await _as_seen(info, row, None) for row in page.items}
+        return connection("student", page.map(lambda row: seen[row.dossier.id] or Student.of(row)), after=after)
 
     @strawberry.field(
         description="Every change of record of a dossier (Art. 6(1)), oldest first, as in `Student.history`; null "
@@ -185,7 +181,8 @@ class StudentQueries:
         row = await info.context.stores.students.by_number(_number(number), info.context.student_scope_key)
         if row is None:
             return None
-        return await history_of(info, row.dossier)
+        copy = await usecases.former_copy(info.context, row.dossier)
+        return await history_of(info, row.dossier, until=copy[1] if copy else None)
 
     @strawberry.field(
         description="Likely duplicates (Art. 8: one status per person) of a new record (`probe`) or of an existing "
@@ -246,3 +243,19 @@ class StudentQueries:
         if found is None:
             return None
         return SectionSchema(section=found.section, version=found.version, schema=cast(JSON, found.schema), published_by=found.published_by)
+
+
+async def _as_seen(info: Info, row: StudentRow, day: date | None) -> Student | None:
+    """The dossier as the caller may see it, today or as of `day`: a school the student
+    has left sees its read-only copy (Art. 19), the dossier as the departure left it,
+    and what it was before that; the schools that hold the student see it live."""
+    copy = await usecases.former_copy(info.context, row.dossier)
+    if copy is not None and (day is None or end_of_day(day) > copy[1]):
+        then, left_at = copy
+        return Student(dossier=then, missing_fields=tuple(missing_fields(then)), day=day, live=row.dossier, cutoff=left_at)
+    if day is None:
+        return Student.of(row)
+    before = await info.context.stores.students.as_of(row.dossier.id, end_of_day(day))
+    if before is None:
+        return None
+    return Student.of(StudentRow(before, tuple(missing_fields(before))), as_of=day, live=row.dossier)

@@ -297,6 +297,8 @@ class Student:
     # of it (the scope and the masking are today's, Art. 19, 24).
     day: strawberry.Private[date | None] = None
     live: strawberry.Private[d.Dossier | None] = None
+    # A copy pinned to one recorded version (a transfer's, Art. 19): its history stops there.
+    cutoff: strawberry.Private[datetime | None] = None
 
     @classmethod
     def of(cls, row: StudentRow, *, as_of: date | None = None, live: d.Dossier | None = None) -> Student:
@@ -520,13 +522,20 @@ class Student:
     )
     async def history(self, info: Info) -> list[HistoryEntry]:
         entries = await info.context.stores.students.history(self.dossier.id)
-        if self.day is not None:
+        if self.cutoff is not None:
+            entries = [h for h in entries if h.at <= self.cutoff]
+        elif self.day is not None:
             entries = [h for h in entries if h.at < end_of_day(self.day)]
         return await shown_changes(info, self._now.status.school_code, self._now.number, entries, "history")
 
-    @strawberry.field(description="Status-change cases of this student (Art. 11-16), oldest first.")
+    @strawberry.field(
+        description="Status-change cases of this student (Art. 11-16), oldest first; in a former school's copy, those "
+        "opened before the student left."
+    )
     async def cases(self, info: Info) -> list[Case]:
-        return [Case(case=c) for c in await info.context.loaders.cases_by_dossier.load(self.dossier.id)]
+        cases = await info.context.loaders.cases_by_dossier.load(self.dossier.id)
+        cutoff = self.cutoff
+        return [Case(case=c) for c in cases if cutoff is None or c.opened_at <= cutoff]
 
     @strawberry.field(description="Schools that keep a read-only copy of this dossier after a transfer (Art. 19).")
     def former_school_codes(self) -> list[str]:
@@ -575,9 +584,14 @@ class Student:
     def skipped_grades(self) -> list[int]:
         return list(self.dossier.skipped_grades)
 
-    @strawberry.field(description="Scanned evidence of this dossier (Art. 6 (2)), oldest first.")
+    @strawberry.field(
+        description="Scanned evidence of this dossier (Art. 6 (2)), oldest first; in a former school's copy, that "
+        "uploaded before the student left."
+    )
     async def documents(self, info: Info) -> list[Document]:
-        return [Document(document=x) for x in await info.context.loaders.documents_by_dossier.load(self.dossier.id)]
+        documents = await info.context.loaders.documents_by_dossier.load(self.dossier.id)
+        cutoff = self.cutoff
+        return [Document(document=x) for x in documents if cutoff is None or x.created_at <= cutoff]
 
     @strawberry.field(
         description="Entries of the archive sections (2)-(6) of Art. 6, in the order they were recorded. " + FORWARD_ONLY
@@ -608,8 +622,12 @@ PERSONAL_FIELDS = frozenset(
 MASK = "***"
 
 
-async def history_of(info: Info, dossier: d.Dossier) -> list[HistoryEntry]:
+async def history_of(info: Info, dossier: d.Dossier, *, until: datetime | None = None) -> list[HistoryEntry]:
+    """The dossier's changes of record; with `until`, those recorded up to then (a former
+    school's copy, Art. 19)."""
     entries = await info.context.stores.students.history(dossier.id)
+    if until is not None:
+        entries = [h for h in entries if h.at <= until]
     return await shown_changes(info, dossier.status.school_code, dossier.number, entries, "history")
 
 

@@ -25,6 +25,13 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
   apt_install libmagic1
 fi
 
+# The compliance report's PDF embeds a CJK font with TrueType outlines (reportlab cannot
+# embed the CFF outlines of Noto CJK): WenQuanYi Zen Hei (api/compliance_pdf.py).
+if ! compgen -G '/usr/share/fonts/truetype/wqy/wqy-zenhei.tt[cf]' >/dev/null; then
+  echo "installing fonts-wqy-zenhei (the compliance report's PDF embeds it)..." >&2
+  apt_install fonts-wqy-zenhei
+fi
+
 # FerretDB runs on a private PostgreSQL cluster that storage/embedded.py creates with
 # initdb under the data dir; the package's own system-wide cluster is neither created nor
 # started (create_main_cluster = false is set before the server package is installed).

@@ -82,7 +82,8 @@ def test_as_of_before_and_after_a_transfer_and_a_status_change(gql: GraphQLClien
     def seen(as_: str, days_ago: int) -> Any:
         return gql(STUDENT, {"n": moved, "d": day(days_ago)}, as_=as_)["student"]
 
-    # the sending school keeps its copy (Art. 19): it sees the student as of any day
+    # the sending school keeps its copy (Art. 19): the dossier as the transfer left it, and
+    # what it was before; nothing the receiving school records later
     assert seen("weiwu.registrar", 11) is None  # not enrolled yet
     then = seen("weiwu.registrar", 10)
     assert then == {"number": moved, "asOf": day(10), "school": {"code": WEIWU}, "grade": 3, "className": "三(1)班",
@@ -90,11 +91,27 @@ def test_as_of_before_and_after_a_transfer_and_a_status_change(gql: GraphQLClien
     assert seen("weiwu.registrar", 6)["school"] == {"code": WEIWU}
     assert seen("weiwu.registrar", 5)["school"] == {"code": FUNIU}  # 23:30 in China is that day
     assert [h["action"] for h in seen("weiwu.registrar", 5)["history"]] == ["ENROLLED", "STATUS:TRANSFER"]
-    assert seen("weiwu.registrar", 3)["state"] == "ENROLLED"  # 00:30 in China is the next day there
-    assert seen("weiwu.registrar", 2)["state"] == "ABROAD"
-    assert seen("weiwu.registrar", 0)["state"] == "ABROAD"
+    assert seen("weiwu.registrar", 3)["state"] == "ENROLLED"
+    assert seen("weiwu.registrar", 2)["state"] == "ENROLLED"  # gone abroad from the receiving school: not the copy's
+    assert seen("weiwu.registrar", 0)["history"] == [{"action": "ENROLLED"}, {"action": "STATUS:TRANSFER"}]
     now = gql(STUDENT, {"n": moved, "d": None}, as_="weiwu.registrar")["student"]
-    assert now["asOf"] is None and now["state"] == "ABROAD"
+    assert now["asOf"] is None and now["state"] == "ENROLLED" and now["school"] == {"code": FUNIU}
+    assert [h["action"] for h in now["history"]] == ["ENROLLED", "STATUS:TRANSFER"]
+    later = gql("query($n: String!) { student(number: $n) { cases { kind } documents { kind } } }", {"n": moved}, as_="weiwu.registrar")
+    # not the receiver's ABROAD case or its scan (the log is backdated here, the cases are not)
+    assert {"kind": "ABROAD"} not in later["student"]["cases"] and later["student"]["documents"] == []
+    live = gql("query($n: String!) { student(number: $n) { cases { kind } documents { kind } } }", {"n": moved}, as_="funiu.registrar")
+    assert live["student"]["cases"] == [{"kind": "TRANSFER"}, {"kind": "ABROAD"}] and len(live["student"]["documents"]) == 2
+    history = gql("query($n: String!) { studentHistory(number: $n) { action } }", {"n": moved}, as_="weiwu.registrar")
+    assert [h["action"] for h in history["studentHistory"]] == ["ENROLLED", "STATUS:TRANSFER"]
+    listed = gql("{ students(first: 100) { edges { node { number state } } } }", as_="weiwu.registrar")["students"]["edges"]
+    assert {"number": moved, "state": "ENROLLED"} in [e["node"] for e in listed]
+    # the school that holds it now, and the departments above both, see it live
+    assert seen("funiu.registrar", 0)["state"] == "ABROAD"
+    assert gql(STUDENT, {"n": moved, "d": None}, as_="funiu.registrar")["student"]["state"] == "ABROAD"
+    assert seen("zhengzhou.dept", 0)["state"] == "ABROAD"
+    # the sending school's county does not see the receiving one in 中原区: the copy too
+    assert seen("jinshui.dept", 0)["state"] == "ENROLLED" and seen("zhongyuan.dept", 0)["state"] == "ABROAD"
     # the school that holds it now sees where it was, and its personal data (today's rule)
     earlier = seen("funiu.registrar", 7)
     assert earlier["school"] == {"code": WEIWU} and earlier["personal"] is not None

@@ -13,8 +13,12 @@ from typing import Any
 
 from api.app import s3_client, stores_of
 from api.settings import Settings
+from application import school_handover
 from application.cases import escalate_overdue, remind_suspensions_ended
+from application.session import Actor, Session
+from domain.school_handover import SchoolHandoverKind
 from application.reverification import escalate_overdue_reverifications
+from application.archive_handovers import escalate_overdue_handovers, late_archive_handovers
 from storage.evidence_store import EvidenceArchive
 from storage.indexes import WHOLE_READS, QueryShape, serving_index
 from storage.mongo import Collections, connect
@@ -24,6 +28,9 @@ from storage.transitions import repair_projections
 from tests.api.test_cases import decide, enrol, open_case, upload
 from tests.reverification import CAMPAIGN_QUERY, CAMPAIGNS, ESCALATIONS, PART, ROSTER, confirm, open_campaign, raise_
 from tests.support import ApiServer, CommandCounter, GraphQLClient
+from tests.api.test_archive_handovers import LIST as HANDOVERS
+from tests.api.test_archive_handovers import SNAPSHOT as HANDOVER_SNAPSHOT
+from tests.api.test_archive_handovers import transfer
 
 STUDENTS = """query($f: StudentFilterInput, $after: String) { students(first: 2, after: $after, filter: $f) {
   totalCount pageInfo { endCursor } edges { node { number school { code } cases { id } documents { id }
@@ -107,6 +114,13 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
         gql.post(ESCALATIONS, as_=role)
     gql.post('query($n: String!) { duplicateCandidates(number: $n) { name } }', {"n": number}, as_="weiwu.registrar")
     year_end_shapes(gql)
+    handovers = [transfer(gql, enrol(gql, grade=2, className="二(1)班", born=date(2018, 6, day))) for day in (7, 8, 9)]
+    for role in ROLES:
+        for variables in ({}, {"state": "OPEN"}, {"s": "2141010501"}, {"s": "2141010501", "state": "OPEN"}):
+            page = gql.post(HANDOVERS, variables, as_=role).json()["data"]["archiveHandovers"]
+            if page["pageInfo"]["endCursor"]:
+                gql.post(HANDOVERS, {**variables, "after": page["pageInfo"]["endCursor"]}, as_=role)
+        gql.post(HANDOVER_SNAPSHOT, {"id": handovers[0]}, as_=role)
 
     jobs = CommandCounter()
 
@@ -121,6 +135,8 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             await escalate_overdue(stores, now)
             await remind_suspensions_ended(stores, now.date())
             await escalate_overdue_reverifications(stores, now)
+            await escalate_overdue_handovers(stores, now)
+            await late_archive_handovers(stores, "410100", now.date() - timedelta(days=500), now.date())
             await fixity(collections, archive)
             await extend_retention(collections, archive)
             await reconcile_pending(collections, archive, older_than=timedelta(0))
@@ -129,10 +145,22 @@ def test_every_query_shape_is_served_by_a_declared_index(gql: GraphQLClient, api
             document = await stores.documents.get(evidence[0])
             assert document is not None
             await stores.documents.follow_dossier(document.dossier_id, Stamp.system("test"))
+            # a school closure and its handover job (the province's 直管学校 into a county school)
+            province = await stores.accounts.get("henan.dept")
+            assert province is not None
+            session = Session.open(Actor(province, "index-coverage"), stores)
+            unit = ("12410000MB0000001A", "河南省档案馆")
+            await school_handover.record(session, SchoolHandoverKind.CLOSURE, "2141012202", None, "豫教〔2026〕1号", date.today(), unit)
+            await school_handover.resume_unfinished(stores)
+            await stores.school_handovers.held_by("2141012201")  # a merger's or a closure's to a school
         finally:
             await client.close()
 
     asyncio.run(run_jobs())
+    for role in ROLES:
+        gql.post("{ schoolHandover(id: \"2141012202\") { state bagDownloadUrl { url } } }", as_=role)
+        gql.post('{ unplacedAfterClosure(areaCode: "410122") { number } }', as_=role)
+    gql.post("mutation { verifySchoolHandover(input: {id: \"2141012202\"}) { __typename } }", as_="zhengzhou.archivist")
 
     shapes: set[QueryShape] = api.commands.shapes | jobs.shapes
     assert len(shapes) > 40  # the paths above were really exercised

@@ -21,7 +21,7 @@ from tests.reverification import (
     CAMPAIGN_QUERY,
     CAMPAIGNS,
     CLOSE,
-    DISMISS,
+    WAIVE,
     PREVIOUS_TERM,
     ROSTER,
     TERM,
@@ -182,10 +182,10 @@ def test_a_county_campaign_from_opening_to_confirmation_with_every_kind_of_discr
     confirm(gql, cid, WENHUA, "wenhua.registrar")
     second = decide(gql, cid, WENHUA, "jinshui.dept")["school"]
     assert [e["action"] for e in second["timeline"]] == ["SCHOOL_CONFIRMED", "RETURNED", "SCHOOL_CONFIRMED", "DEPARTMENT_CONFIRMED"]
-    assert run(gql, DISMISS, "dismissReverificationDiscrepancy", "wenhua.registrar", input={"id": again["id"], "reason": "x"})["code"] == "PERMISSION_DENIED"
-    dismissed = run(gql, DISMISS, "dismissReverificationDiscrepancy", "jinshui.dept", input={"id": again["id"], "reason": "学生已返校上课"})
-    assert dismissed["discrepancy"]["resolution"] == {
-        "state": "DISMISSED", "by": "jinshui.dept", "businessKind": None, "businessId": None, "businessVersion": None, "reason": "学生已返校上课",
+    assert run(gql, WAIVE, "waiveReverificationDiscrepancy", "wenhua.registrar", input={"id": again["id"], "reason": "x"})["code"] == "PERMISSION_DENIED"
+    waived = run(gql, WAIVE, "waiveReverificationDiscrepancy", "jinshui.dept", input={"id": again["id"], "reason": "学生已返校上课"})
+    assert waived["discrepancy"]["resolution"] == {
+        "state": "WAIVED", "by": "jinshui.dept", "businessKind": None, "businessId": None, "businessVersion": None, "reason": "学生已返校上课",
     }
 
     # an untrained registrar confirms nothing (Art. 22); closing with it unconfirmed needs a note

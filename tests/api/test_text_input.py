@@ -197,8 +197,18 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "confirmReverificationRoster": ("weiwu.registrar", {"campaignId": campaign, "schoolCode": "2141010501"}),
         "decideReverificationSchool": ("jinshui.dept", {"campaignId": campaign, "schoolCode": "2141010501", "decision": "RETURN", "comment": "重做"}),
         "linkReverificationDiscrepancy": ("weiwu.registrar", {"id": discrepancy, "businessKind": "CASE", "businessId": case}),
-        "dismissReverificationDiscrepancy": ("jinshui.dept", {"id": discrepancy, "reason": "学生已返校"}),
+        "waiveReverificationDiscrepancy": ("jinshui.dept", {"id": discrepancy, "reason": "学生已返校"}),
         "closeReverification": ("jinshui.dept", {"id": campaign, "note": "说明"}),
+        "handOverArchive": ("weiwu.registrar", {"id": case, "parts": ["ELECTRONIC_DOSSIER", "PAPER_FILE"], "note": "随档案移交"}),
+        "acknowledgeArchiveHandover": ("funiu.registrar", {"id": case, "note": "已收到"}),
+        "recordPaperCopies": ("weiwu.registrar", {"id": case, "copies": [{"item": "学籍卡复印件", "location": "档案室 2 号柜"}]}),
+        "requestExport": ("weiwu.registrar", {"purpose": "体检名单核对", "schoolCode": "2141010501", "fields": ["NAME"], "format": "XLSX"}),
+        "approveExport": ("jinshui.dept", {"id": "missing-request", "approve": False, "reason": "不同意"}),
+        "recordSchoolMerger": ("jinshui.dept", {"schoolCode": "2141019999", "intoSchoolCode": "2141019998",
+                                                "legalBasis": "金教〔2026〕1号", "effectiveOn": "2026-09-01"}),
+        "recordSchoolClosure": ("jinshui.dept", {"schoolCode": "2141019999", "archiveUnit": {"code": "410105DA", "name": "金水区档案馆"},
+                                                 "legalBasis": "金教〔2026〕2号", "effectiveOn": "2026-09-01"}),
+        "acknowledgeSchoolHandover": ("funiu.registrar", {"id": "2141019999", "manifestSha256": "0" * 64}),
         "importSchools": ("admin", {
             "rows": [{"code": "2141010501", "name": "金水区纬五路第一小学", "kind": "小学", "ownership": "公办",
                       "areaCode": "410105", "supervisorCode": "410105", "row": 2}],
@@ -214,6 +224,7 @@ def test_every_free_text_input_refuses_control_characters_and_over_long_text(gql
     probed = 0
     for mutation in schema["mutationType"]["fields"]:
         (arg,) = mutation["args"]
+        assert types[_named(arg["type"])[0]]["kind"] == "INPUT_OBJECT", f"{mutation['name']} takes one input object, as every mutation"
         paths = string_paths(types, _named(arg["type"])[0])
         if not paths:
             continue

@@ -349,7 +349,7 @@ def _reverification_groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         ((dis + "raise_present_without_dossier",), d.PRESENT_CODES),
         ((dis + "withdraw",), d.WITHDRAW_CODES),
         ((dis + "link",), d.LINK_CODES),
-        ((dis + "dismiss",), d.DISMISS_CODES),
+        ((dis + "waive",), d.WAIVE_CODES),
         ((app + "campaign_in_scope",), uc.LOOKUP_CODES),
         ((app + "result_in_scope",), uc.RESULT_LOOKUP_CODES),
         ((app + "result_by_id",), uc.BY_ID_CODES),
@@ -362,7 +362,7 @@ def _reverification_groups() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         ((task + "withdraw_discrepancy",), tasks.WITHDRAW_DISCREPANCY_CODES),
         ((task + "follow_up",), tasks.FOLLOW_UP_CODES),
         ((task + "link_discrepancy",), tasks.LINK_DISCREPANCY_CODES),
-        ((task + "dismiss_discrepancy",), tasks.DISMISS_DISCREPANCY_CODES),
+        ((task + "waive_discrepancy",), tasks.WAIVE_DISCREPANCY_CODES),
     ]
 
 

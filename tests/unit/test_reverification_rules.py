@@ -378,7 +378,7 @@ def test_a_discrepancy_is_a_task_once_the_department_confirmed_and_is_resolved_o
     assert not d.is_task(linked, x)
     assert _refused(linked, task, dropout) == "ALREADY_RESOLVED"
     with pytest.raises(DomainError) as e:
-        d.dismiss(linked, task, DEPT, now=NOW, reason="x")
+        d.waive(linked, task, DEPT, now=NOW, reason="x")
     assert code(e) == "ALREADY_RESOLVED"
     with pytest.raises(DomainError) as e:
         d.link(done, f"{done.id}:9", dropout, DEPT, now=NOW, opened_at=NOW)
@@ -426,17 +426,17 @@ def test_a_child_without_a_dossier_is_resolved_by_its_enrolment_here_or_a_transf
     assert d.link(done, task, transfer, REGISTRAR, now=NOW, opened_at=NOW).discrepancies[0].state is DiscrepancyState.LINKED
 
 
-def test_the_department_dismisses_a_task_with_a_reason() -> None:
+def test_the_department_waives_a_task_with_a_reason() -> None:
     campaign, result, task = _task("left")
     with pytest.raises(DomainError) as e:
-        d.dismiss(result, task, DEPT, now=NOW, reason="x")
+        d.waive(result, task, DEPT, now=NOW, reason="x")
     assert code(e) == "NOT_YET_A_TASK"
     done = confirmed(result, campaign)
     with pytest.raises(DomainError) as e:
-        d.dismiss(done, task, DEPT, now=NOW, reason=" ")
+        d.waive(done, task, DEPT, now=NOW, reason=" ")
     assert code(e) == "REASON_REQUIRED"
-    dismissed = d.dismiss(done, task, DEPT, now=NOW, reason="学生已返校").discrepancies[0]
-    assert dismissed.resolution is not None and (dismissed.state, dismissed.resolution.reason) == (DiscrepancyState.DISMISSED, "学生已返校")
+    waived = d.waive(done, task, DEPT, now=NOW, reason="学生已返校").discrepancies[0]
+    assert waived.resolution is not None and (waived.state, waived.resolution.reason) == (DiscrepancyState.WAIVED, "学生已返校")
 
 
 # -- who sees and who runs it --------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""School merger and closure handovers (Art. 19, R-D4)."""
