@@ -29,7 +29,7 @@ from domain import access
 from domain import promotion as rules
 from domain.access import ROLE_CODES
 from domain.accounts import Role
-from domain.dossier import Dossier
+from domain.dossier import Dossier, normalised_class_name
 from domain.error_codes import declared
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.jurisdiction import School, validate_school_code
@@ -219,9 +219,15 @@ class Placement:
 PLACEMENT_LIST_CODES = declared("INVALID_VALUE")  # `check_placements`
 
 
-def check_placements(placements: Sequence[Placement]) -> None:
+def check_placements(placements: Sequence[Placement]) -> list[tuple[str, str]]:
+    """Each placement's number and class name as stored, checked before anything is looked up."""
     if not 1 <= len(placements) <= rules.MAX_PLACEMENTS:
         raise DomainError("placements", f"give 1 to {rules.MAX_PLACEMENTS} placements at a time", "INVALID_VALUE")
+    checked = []
+    for i, p in enumerate(placements):
+        number = normalise_number(p.number, f"placements.{i}.number")
+        checked.append((number, normalised_class_name(p.class_name, f"placements.{i}.className")))
+    return checked
 
 
 RECORD_PROGRESSION_CODES = declared(
@@ -236,17 +242,17 @@ async def record_progression(ctx: Session, school_code: str, entry_date: date, p
     is written; one that is wrong refuses the list and changes nothing. A graduate placed
     here already is left as is (the same list twice places nobody twice)."""
     code = validate_school_code(school_code, "schoolCode")
+    checked = check_placements(placements)
     school = await ctx.loaders.school.load(code)
     if school is None or not ctx.school_scope.contains(school):
         raise NotFound("schoolCode", "school")
     access.require_progression_recorder(ctx.account, school)
     rules.check_receiving_school(school)
-    check_placements(placements)
     planned: list[tuple[Dossier, Dossier]] = []
     seen: set[str] = set()
-    for i, p in enumerate(placements):
+    for i, (number, class_name) in enumerate(checked):
         field = f"placements.{i}.number"
-        row = await ctx.stores.students.by_number(normalise_number(p.number), None)
+        row = await ctx.stores.students.by_number(number, None)
         if row is None:
             raise NotFound(field, "student")
         before = row.dossier
@@ -257,7 +263,7 @@ async def record_progression(ctx: Session, school_code: str, entry_date: date, p
             continue
         if before.graduated_on is not None and entry_date < before.graduated_on:
             raise DomainError("entryDate", "the entry date is before the student's graduation", "INVALID_VALUE")
-        planned.append((before, rules.place(before, school, p.class_name, entry_date)))
+        planned.append((before, rules.place(before, school, class_name, entry_date)))
     placed: list[StudentRow] = []
     for before, after in planned:
         change = Change("STATUS:PROGRESSION", rules.placement_changes(before, after), reason="progression to junior secondary (Art. 17, 19)")

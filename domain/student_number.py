@@ -39,9 +39,9 @@ def temporary_number(prefix: str, sequence: int) -> str:
     return f"{prefix}{sequence:04d}"
 
 
-def normalise_number(text: str) -> str:
+def normalise_number(text: str, field: str = "number") -> str:
     """The number as stored: full-width digits typed by a user become ASCII (domain/text.py)."""
     n = identifier(text)
     if not _NUMBER.fullmatch(n):
-        raise DomainError("number", "a student number is G + 18 ID characters, or L + 18 digits", "INVALID_STUDENT_NUMBER")
+        raise DomainError(field, "a student number is G + 18 ID characters, or L + 18 digits", "INVALID_STUDENT_NUMBER")
     return n

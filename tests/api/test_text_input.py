@@ -209,6 +209,9 @@ def _bases(gql: GraphQLClient) -> dict[str, Base]:
         "recordSchoolClosure": ("jinshui.dept", {"schoolCode": "2141019999", "archiveUnit": {"code": "410105DA", "name": "金水区档案馆"},
                                                  "legalBasis": "金教〔2026〕2号", "effectiveOn": "2026-09-01"}),
         "acknowledgeSchoolHandover": ("funiu.registrar", {"id": "2141019999", "manifestSha256": "0" * 64}),
+        "planYearEnd": ("weiwu.registrar", {"effectiveDate": "2026-07-15", "schoolCodes": ["2141010501"], "grades": [3]}),
+        "recordProgression": ("jinshui.dept", {"schoolCode": "2141010503", "entryDate": "2026-09-01",
+                                               "placements": [{"number": number, "className": "初一(1)班"}]}),
         "importSchools": ("admin", {
             "rows": [{"code": "2141010501", "name": "金水区纬五路第一小学", "kind": "小学", "ownership": "公办",
                       "areaCode": "410105", "supervisorCode": "410105", "row": 2}],
