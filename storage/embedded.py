@@ -40,6 +40,7 @@ from typing import IO
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FERRETDB_VERSION = "v1.24.2"
 POSTGRES_USER = "postgres"  # the system user of Debian's postgresql package, and the role
+GIN_TWINS_SQL = Path(__file__).with_name("ferretdb_gin.sql")
 POSTGRES_SOCKET_PORT = 5432  # names the socket file only: the cluster has no TCP listener
 _PR_SET_PDEATHSIG = 1
 _MAX_SOCKET_PATH = 107  # sun_path is 108 bytes on Linux
@@ -474,6 +475,9 @@ class EmbeddedServices:
             "logging_collector": "off",
             "log_min_messages": "warning",
             "max_connections": "60",
+            # FerretDB binds the field name of every filter as a parameter (`_jsonb->$1 @> $2`):
+            # planned with the actual name, the GIN twins of ferretdb_gin.sql serve it.
+            "plan_cache_mode": "force_custom_plan",
         }
         if self.ephemeral:
             settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
@@ -492,6 +496,22 @@ class EmbeddedServices:
         self._postgres.start()
         process = self._postgres
         return lambda: _wait(_postgres_check(data), process, self.start_timeout)
+
+    def _install_gin_twins(self) -> None:
+        """Runs `ferretdb_gin.sql` (idempotent): a GIN index beside each of FerretDB's btree
+        indexes, now and for every index it creates later, so that its filters use them."""
+        run_as = _RunAs.for_postgres()
+        argv = [
+            str(postgres_bin_dir() / "psql"), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
+            f"--host={self.postgres_socket_dir}", f"--port={POSTGRES_SOCKET_PORT}", f"--username={POSTGRES_USER}",
+            "--dbname=postgres",
+        ]
+        done = subprocess.run(  # the SQL on stdin: the cluster's user may not reach this checkout
+            argv, input=GIN_TWINS_SQL.read_text(), capture_output=True, text=True, cwd="/",
+            user=run_as.popen_user(), group=run_as.popen_group(), extra_groups=run_as.popen_extra_groups(),
+        )
+        if done.returncode != 0:
+            raise ServiceStartError(f"installing the GIN indexes for FerretDB failed:\n{done.stdout}\n{done.stderr}")
 
     def stop_postgres(self) -> None:
         if self._postgres is not None:
@@ -520,6 +540,7 @@ class EmbeddedServices:
     def start_ferretdb(self) -> None:
         """Starts FerretDB (and PostgreSQL under it when that is not running)."""
         self._launch_postgres()()
+        self._install_gin_twins()
         self._ferretdb = self._ferretdb_process()
         self._ferretdb.start()
         _wait(_tcp_check(self.mongo_port), self._ferretdb, self.start_timeout)
