@@ -16,8 +16,12 @@ from typing import Any
 import jwt
 from jwt.algorithms import get_default_algorithms
 
-from api.errors import DatabaseUnavailable, is_database_unavailable
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.errors import UNAUTHENTICATED_HEADERS, DatabaseUnavailable, http_error, is_database_unavailable
 from api.settings import JwtAlgorithm, Settings
+from application.session import Actor
 from domain.accounts import Account
 from domain.ports import AccountStore
 
@@ -101,6 +105,16 @@ class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.verifier = TokenVerifier(settings)
         self.timeout = settings.mongodb_timeout_ms / 1000
+
+    async def caller(self, request: Request, accounts: AccountStore) -> Actor | Response:
+        """The caller of a plain HTTP route (uploads, downloads) as the audit trail names it,
+        or the 401 response to send."""
+        try:
+            account = await self(request.headers.get("authorization"), accounts)
+        except InvalidToken as e:
+            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
+        client = request.client
+        return Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
 
     async def __call__(self, authorization: str | None, accounts: AccountStore) -> Account:
         login = self.verifier.login(authorization)

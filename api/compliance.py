@@ -14,12 +14,11 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import Authenticator, InvalidToken
+from api.auth import Authenticator
 from api.compliance_pdf import ARTICLE, render
-from api.errors import UNAUTHENTICATED_HEADERS, http_error
 from api.settings import Settings
 from application import compliance
-from application.session import Actor, Session, Stores
+from application.session import Session, Stores
 from domain.compliance import FINDING_LABELS, ComplianceReport
 from domain.errors import DomainError
 from storage.spreadsheets import SheetOut, write_workbook
@@ -62,12 +61,9 @@ def compliance_routes(settings: Settings, stores: Callable[[], Stores]) -> dict[
 
     def download(kind: str) -> Callable[[Request], object]:
         async def endpoint(request: Request) -> Response:
-            try:
-                account = await authenticate(request.headers.get("authorization"), stores().accounts)
-            except InvalidToken as e:
-                return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
-            client = request.client
-            actor = Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
+            actor = await authenticate.caller(request, stores().accounts)
+            if isinstance(actor, Response):
+                return actor
             session = Session.open(actor, stores(), page_size_max=settings.page_size_max)
             q = request.query_params
             area = q.get("area", "")[:20].replace("\x00", "")

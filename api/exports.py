@@ -16,11 +16,10 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import Authenticator, InvalidToken
-from api.errors import UNAUTHENTICATED_HEADERS, http_error
+from api.auth import Authenticator
 from api.settings import Settings
 from application import exports
-from application.session import Actor, Session, Stores
+from application.session import Session, Stores
 from domain.errors import DomainError
 from domain.exports import ExportFormat
 from storage.spreadsheets import SheetOut, write_workbook
@@ -45,12 +44,9 @@ def export_download_endpoint(settings: Settings, stores: Callable[[], Stores]) -
     authenticate = Authenticator(settings)
 
     async def download(request: Request) -> Response:
-        try:
-            account = await authenticate(request.headers.get("authorization"), stores().accounts)
-        except InvalidToken as e:
-            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
-        client = request.client
-        actor = Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
+        actor = await authenticate.caller(request, stores().accounts)
+        if isinstance(actor, Response):
+            return actor
         session = Session.open(actor, stores(), page_size_max=settings.page_size_max)
         token = request.query_params.get("link", "")
         if "\x00" in token or len(token) > 200:

@@ -24,12 +24,11 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import Authenticator, InvalidToken
-from api.errors import UNAUTHENTICATED_HEADERS, http_error
+from api.auth import Authenticator
 from api.settings import Settings
 from api.uploads import error_response
 from application import intake
-from application.session import Actor, Session, Stores
+from application.session import Session, Stores
 from domain import codes
 from domain.errors import DomainError
 from domain.intake import COLUMN_HEADER, INTAKE_COLUMNS, MAX_ROWS, IntakeOutcome
@@ -140,12 +139,9 @@ def intake_routes(settings: Settings, stores: Callable[[], Stores], jobs: Intake
         return None
 
     async def session_of(request: Request) -> Session | Response:
-        try:
-            account = await authenticate(request.headers.get("authorization"), stores().accounts)
-        except InvalidToken as e:
-            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
-        client = request.client
-        actor = Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
+        actor = await authenticate.caller(request, stores().accounts)
+        if isinstance(actor, Response):
+            return actor
         return Session.open(actor, stores(), page_size_max=settings.page_size_max)
 
     async def get_template(request: Request) -> Response:

@@ -21,13 +21,12 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.auth import Authenticator, InvalidToken
-from api.errors import UNAUTHENTICATED_HEADERS, http_error
+from api.auth import Authenticator
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.ports import ConcurrentWrite
 from domain.evidence import UploadLimits
-from application.session import Actor, Stores
+from application.session import Stores
 from schema.context import Context
 from application import documents as usecases
 from application import exports
@@ -61,12 +60,9 @@ def upload_endpoint(settings: Settings, stores: Callable[[], Stores], checks: Sc
     authenticate = Authenticator(settings)
 
     async def upload(request: Request) -> Response:
-        try:
-            account = await authenticate(request.headers.get("authorization"), stores().accounts)
-        except InvalidToken as e:
-            return http_error(401, "UNAUTHENTICATED", f"invalid token: {e}", headers=UNAUTHENTICATED_HEADERS)
-        client = request.client
-        actor = Actor(account, request.state.request_id, client.host if client else None, request.headers.get("user-agent"))
+        actor = await authenticate.caller(request, stores().accounts)
+        if isinstance(actor, Response):
+            return actor
         ctx = Context.of(request, Response(), actor, stores(), page_size_max=settings.page_size_max)
         timings: dict[str, float] = {}
         started = time.perf_counter()
