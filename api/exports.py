@@ -69,7 +69,7 @@ def export_download_endpoint(settings: Settings, stores: Callable[[], Stores]) -
             "download:export",
             "export_request",
             r.id,
-            school_code=r.scope.school_code,
+            school_code=r.scope.filed_under,
             details={
                 "rows": len(table.rows),
                 "fields": [f.value for f in r.approved_fields],

@@ -138,7 +138,7 @@ async def issue_link(ctx: Session, request: ExportRequest, lifetime: timedelta) 
     now = datetime.now(UTC)
     link = ExportLink(request.id, ctx.account.login, now + lifetime)
     await ctx.stores.exports.add_link(token, link, now)
-    await ctx.audit("link:export", "export_request", request.id, school_code=request.scope.school_code, details={"expires_at": link.expires_at.isoformat()})
+    await ctx.audit("link:export", "export_request", request.id, school_code=request.scope.filed_under, details={"expires_at": link.expires_at.isoformat()})
     return token, link.expires_at
 
 

@@ -59,6 +59,13 @@ def school_tokens(school: School) -> tuple[str, ...]:
     )
 
 
+def area_tokens(area_code: str) -> tuple[str, ...]:
+    """The scope tokens of a record about a whole area rather than one school (an export of
+    an area's dossiers, Art. 24): its county department (`supervisor_code`), and the
+    departments, archivists and auditors of the area and of every area above it."""
+    return (f"supervisor_code:{area_code}", *(f"{area_field(a)}:{a}" for a in area_lineage(area_code)))
+
+
 def scope_token(scope: SchoolScope) -> str | None:
     """The one token a scope filters by; None for every school. Every role's scope is one
     condition (see `school_scope`)."""

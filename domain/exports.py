@@ -79,6 +79,12 @@ class ExportScope:
     grade: int | None = None
     state: StudentState | None = None
 
+    @property
+    def filed_under(self) -> str | None:
+        """The code its records (audit events, the approval letter) are filed under: the
+        school, or the area, whose departments, archivists and auditors see them."""
+        return self.school_code or self.area_code
+
 
 @dataclass(frozen=True)
 class ExportRequest:

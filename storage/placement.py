@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain.access import school_tokens
+from domain.access import area_tokens, school_tokens
 from storage.mongo import Collections
 from storage.schools import school_from_doc
+
+
+AREA_CODE_LENGTH = 6  # GB/T 2260; school identifiers have 10 digits
 
 
 class SchoolPlacement:
@@ -22,6 +25,9 @@ class SchoolPlacement:
         for code in codes:
             if code is None:
                 continue
+            if code not in self._tokens and len(code) == AREA_CODE_LENGTH and code.isdigit():
+                # A record filed under an area (an export of its dossiers), not one school.
+                self._tokens[code] = (f"code:{code}", *area_tokens(code))
             if code not in self._tokens:
                 doc = await self._schools.find_one({"_id": code})
                 # An unknown code (a school not loaded yet) is seen by its own code only.

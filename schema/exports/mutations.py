@@ -120,7 +120,7 @@ class ExportMutations:
             )
             request = await usecases.request_export(ctx, ask)
             details = {"id": request.id, "fields": [f.value for f in request.fields], "department": request.department_code}
-            return Outcome(RequestExportSuccess(request=ExportRequest(request=request)), school_code=request.scope.school_code, details=details)
+            return Outcome(RequestExportSuccess(request=ExportRequest(request=request)), school_code=request.scope.filed_under, details=details)
 
         return await audited(
             ctx,
@@ -153,7 +153,7 @@ class ExportMutations:
                 "fields": [f.value for f in decided.approved_fields],
                 "full_fields": [f.value for f in decided.approved_full_fields],
             }
-            return Outcome(ApproveExportSuccess(request=ExportRequest(request=decided)), school_code=decided.scope.school_code, details=details)
+            return Outcome(ApproveExportSuccess(request=ExportRequest(request=decided)), school_code=decided.scope.filed_under, details=details)
 
         return await audited(
             ctx,

@@ -206,6 +206,19 @@ def test_an_area_export_carries_the_schools_its_department_supervises(gql: Graph
     assert (ours[0]["name"], WEIWU) in pairs and (ours[1]["name"], WENHUA) in pairs
     assert (elsewhere["name"], "2141010201") not in pairs and {school for _, school in pairs} <= {WEIWU, WENHUA, "2141010503"}
 
+    # The request, its decision, the link and the download are filed under the area: the
+    # auditors of 金水区 see them, those of another county do not (Art. 24).
+    create = """mutation($i: CreateAccountInput!) { createAccount(input: $i) { __typename } }"""
+    for login, area in (("jinshui.export.auditor", "410105"), ("zhongyuan.export.auditor", "410102")):
+        made_auditor = gql(create, {"i": {"login": login, "name": "审计员", "role": "AUDITOR", "scopeCode": area}}, as_="admin")
+        assert made_auditor["createAccount"]["__typename"] == "CreateAccountSuccess"
+    trail = "query($id: String!) { auditEvents(first: 50, filter: {targetId: $id}) { edges { node { action } } } }"
+    seen = {e["node"]["action"] for e in gql(trail, {"id": request_id}, as_="jinshui.export.auditor")["auditEvents"]["edges"]}
+    assert {"mutation:approveExport", "link:export", "download:export"} <= seen, seen
+    asked = gql(trail, {"id": "410105"}, as_="jinshui.export.auditor")["auditEvents"]["edges"]  # the request names its area
+    assert "mutation:requestExport" in {e["node"]["action"] for e in asked}
+    assert gql(trail, {"id": request_id}, as_="zhongyuan.export.auditor")["auditEvents"]["edges"] == []
+
 
 def test_export_queries_are_served_by_declared_indexes(gql: GraphQLClient, api: ApiServer) -> None:
     made = ask(gql, "jinshui.dept", areaCode="410105", fields=["NAME"])
