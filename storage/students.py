@@ -464,11 +464,8 @@ class StudentRepository:
     async def as_of(self, dossier_id: str, before: datetime) -> Dossier | None:
         """The dossier's last version recorded before `before` (its log entries by `_id`);
         None when it did not exist yet."""
-        current = await self._current(await self._students.find_one({"_id": dossier_id}), dossier_id)
-        if current is None:
-            return None
-        then = [e for e in await self._log.entries(AGGREGATE, dossier_id, int(current.get("version", 0))) if e["at"] < before]
-        return dossier_from_doc(projection_of(then[-1])) if then else None
+        then = [version for version, at in await self.versions(dossier_id) if at < before]
+        return then[-1] if then else None
 
     async def page_as_of(
         self, school_code: str, f: StudentFilter, before: datetime, *, after: str | None, first: int
